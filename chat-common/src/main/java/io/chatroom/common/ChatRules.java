@@ -1,0 +1,69 @@
+package io.chatroom.common;
+
+import java.util.regex.Pattern;
+
+/** The contract's validation rules, in one place for every app. */
+public final class ChatRules {
+    public static final Pattern ROOM = Pattern.compile("^[a-z0-9][a-z0-9_-]{0,63}$");
+    public static final Pattern USERNAME = Pattern.compile("^[A-Za-z0-9_.-]{3,32}$");
+    public static final int PASSWORD_MIN = 8;
+    public static final int PASSWORD_MAX = 128;
+    public static final int TEXT_MAX = 2000;
+    public static final int HISTORY_MAX = 200;
+    public static final int CLIENT_MESSAGE_ID_MAX = 64;
+
+    /** Header names of the cluster's own HTTP calls and of STOMP subscriptions. */
+    public static final String CLUSTER_KEY_HEADER = "X-Cluster-Key";
+
+    public static final String HISTORY_HEADER = "history";
+    public static final String RESUME_AFTER_HEADER = "resume-after";
+
+    private ChatRules() {}
+
+    public static boolean isValidRoom(String room) {
+        return room != null && ROOM.matcher(room).matches();
+    }
+
+    public static boolean isValidUsername(String username) {
+        return username != null && USERNAME.matcher(username).matches();
+    }
+
+    public static boolean isValidPassword(String password) {
+        return password != null
+                && password.length() >= PASSWORD_MIN
+                && password.length() <= PASSWORD_MAX;
+    }
+
+    /**
+     * Text is valid when 1..2000 characters remain after trimming; the text itself is stored and
+     * delivered untrimmed, byte for byte. Characters are Unicode code points, so an emoji counts
+     * once.
+     */
+    public static boolean isValidText(String text) {
+        if (text == null) {
+            return false;
+        }
+        String trimmed = text.strip();
+        return !trimmed.isEmpty() && trimmed.codePointCount(0, trimmed.length()) <= TEXT_MAX;
+    }
+
+    /** A client message id is a short opaque token (a UUID in practice). */
+    public static boolean isValidClientMessageId(String id) {
+        if (id == null || id.isEmpty() || id.length() > CLIENT_MESSAGE_ID_MAX) {
+            return false;
+        }
+        for (int i = 0; i < id.length(); i++) {
+            char c = id.charAt(i);
+            boolean ok =
+                    (c >= 'a' && c <= 'z')
+                            || (c >= 'A' && c <= 'Z')
+                            || (c >= '0' && c <= '9')
+                            || c == '-'
+                            || c == '_';
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,53 @@
+package io.chatroom.common;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class ChatRulesTests {
+
+    @Test
+    void roomNamesFollowTheContract() {
+        assertThat(ChatRules.isValidRoom("general")).isTrue();
+        assertThat(ChatRules.isValidRoom("0-room_x")).isTrue();
+        assertThat(ChatRules.isValidRoom("a".repeat(64))).isTrue();
+        assertThat(ChatRules.isValidRoom("a".repeat(65))).isFalse();
+        assertThat(ChatRules.isValidRoom("-room")).isFalse();
+        assertThat(ChatRules.isValidRoom("Room")).isFalse();
+        assertThat(ChatRules.isValidRoom("")).isFalse();
+        assertThat(ChatRules.isValidRoom(null)).isFalse();
+        assertThat(ChatRules.isValidRoom("room/x")).isFalse();
+    }
+
+    @Test
+    void textIsCountedAfterTrimmingInCodePoints() {
+        assertThat(ChatRules.isValidText("hi")).isTrue();
+        assertThat(ChatRules.isValidText("   ")).isFalse();
+        assertThat(ChatRules.isValidText("")).isFalse();
+        assertThat(ChatRules.isValidText(null)).isFalse();
+        assertThat(ChatRules.isValidText("x".repeat(2000))).isTrue();
+        assertThat(ChatRules.isValidText("  " + "x".repeat(2000) + "  ")).isTrue();
+        assertThat(ChatRules.isValidText("x".repeat(2001))).isFalse();
+        assertThat(ChatRules.isValidText("\uD83D\uDE00".repeat(2000))).isTrue();
+    }
+
+    @Test
+    void usernamesAndPasswords() {
+        assertThat(ChatRules.isValidUsername("ann")).isTrue();
+        assertThat(ChatRules.isValidUsername("an")).isFalse();
+        assertThat(ChatRules.isValidUsername("a b c")).isFalse();
+        assertThat(ChatRules.isValidUsername("x".repeat(33))).isFalse();
+        assertThat(ChatRules.isValidPassword("12345678")).isTrue();
+        assertThat(ChatRules.isValidPassword("1234567")).isFalse();
+        assertThat(ChatRules.isValidPassword("x".repeat(129))).isFalse();
+    }
+
+    @Test
+    void clientMessageIds() {
+        assertThat(ChatRules.isValidClientMessageId("0f8fad5b-d9cb-469f-a165-70867728950e"))
+                .isTrue();
+        assertThat(ChatRules.isValidClientMessageId("")).isFalse();
+        assertThat(ChatRules.isValidClientMessageId("a b")).isFalse();
+        assertThat(ChatRules.isValidClientMessageId("x".repeat(65))).isFalse();
+    }
+}

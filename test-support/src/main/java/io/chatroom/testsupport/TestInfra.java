@@ -1,0 +1,63 @@
+package io.chatroom.testsupport;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.util.UUID;
+import org.springframework.test.context.DynamicPropertyRegistry;
+
+/**
+ * Redis and PostgreSQL for integration tests, found in this order: explicit settings ({@code
+ * REDIS_URL}, {@code DATABASE_URL} / {@code spring.datasource.*}), the default local ports when
+ * something answers there, else embedded servers started once per JVM. Every caller gets a fresh
+ * database and a fresh Redis key prefix, both removed when the JVM exits.
+ */
+public final class TestInfra {
+
+    private TestInfra() {}
+
+    /**
+     * Registers Redis, a fresh PostgreSQL database and a fresh key prefix for one Spring context.
+     * Returns them so a test can look at the same stores directly.
+     */
+    public static Env register(DynamicPropertyRegistry registry) {
+        Env env = newEnv();
+        registry.add("spring.data.redis.url", env::redisUrl);
+        registry.add("spring.datasource.url", env.database()::jdbcUrl);
+        registry.add("spring.datasource.username", env.database()::username);
+        registry.add("spring.datasource.password", env.database()::password);
+        registry.add("chatroom.redis.key-prefix", env::keyPrefix);
+        return env;
+    }
+
+    /** A fresh database and key prefix on the shared servers. */
+    public static Env newEnv() {
+        String prefix = "t" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        String redisUrl = RedisServers.url();
+        RedisServers.deleteOnExit(redisUrl, prefix);
+        return new Env(redisUrl, PostgresServers.freshDatabase(), prefix);
+    }
+
+    /** Stores of one test run. */
+    public record Env(String redisUrl, Database database, String keyPrefix) {}
+
+    /** A database created for one test run. */
+    public record Database(String jdbcUrl, String username, String password) {}
+
+    static boolean answers(String host, int port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(host, port), 300);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    static String env(String name) {
+        String value = System.getProperty(name);
+        if (value == null || value.isBlank()) {
+            value = System.getenv(name);
+        }
+        return value == null || value.isBlank() ? null : value;
+    }
+}

@@ -27,6 +27,8 @@ public final class TestInfra {
         registry.add("spring.datasource.username", env.database()::username);
         registry.add("spring.datasource.password", env.database()::password);
         registry.add("chatroom.redis.key-prefix", env::keyPrefix);
+        registry.add("chatroom.auth.secret", env::authSecret);
+        registry.add("chatroom.cluster-key", env::clusterKey);
         return env;
     }
 
@@ -35,11 +37,21 @@ public final class TestInfra {
         String prefix = "t" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
         String redisUrl = RedisServers.url();
         RedisServers.deleteOnExit(redisUrl, prefix);
-        return new Env(redisUrl, PostgresServers.freshDatabase(), prefix);
+        return new Env(
+                redisUrl, PostgresServers.freshDatabase(), prefix, randomSecret(), randomSecret());
     }
 
-    /** Stores of one test run. */
-    public record Env(String redisUrl, Database database, String keyPrefix) {}
+    /** Stores and secrets of one test run. */
+    public record Env(
+            String redisUrl,
+            Database database,
+            String keyPrefix,
+            String authSecret,
+            String clusterKey) {}
+
+    private static String randomSecret() {
+        return UUID.randomUUID().toString() + UUID.randomUUID();
+    }
 
     /** A database created for one test run. */
     public record Database(String jdbcUrl, String username, String password) {}

@@ -1,0 +1,186 @@
+package io.chatroom.coordinator.auth;
+
+import io.chatroom.common.ChatRules;
+import io.chatroom.common.ChatServerInfo;
+import io.chatroom.coordinator.registry.ServerRegistry;
+import io.chatroom.coordinator.registry.ServerRegistry.LiveServer;
+import io.chatroom.coordinator.web.ApiException;
+import io.chatroom.coordinator.web.ApiException.FieldProblem;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.springframework.dao.DataIntegrityViolationException;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.security.crypto.password.PasswordEncoder;
+import org.springframework.stereotype.Service;
+
+/**
+ * Registration, login and logout. A failed login looks and costs the same whether or not the user
+ * exists: one password hash check either way, one answer.
+ */
+@Service
+class AuthService {
+    static final String BAD_CREDENTIALS = "Wrong username or password";
+
+    private final AccountRepository accounts;
+    private final PasswordEncoder passwords;
+    private final TokenService tokens;
+    private final Revocations revocations;
+    private final LoginThrottle throttle;
+    private final ServerRegistry registry;
+    private final Clock clock;
+    private final String dummyHash;
+    private final Counter loginsOk;
+    private final Counter loginsFailed;
+    private final Counter loginsThrottled;
+
+    AuthService(
+            AccountRepository accounts,
+            PasswordEncoder passwords,
+            TokenService tokens,
+            Revocations revocations,
+            LoginThrottle throttle,
+            ServerRegistry registry,
+            Clock clock,
+            MeterRegistry meters) {
+        this.accounts = accounts;
+        this.passwords = passwords;
+        this.tokens = tokens;
+        this.revocations = revocations;
+        this.throttle = throttle;
+        this.registry = registry;
+        this.clock = clock;
+        // Checked against when the user does not exist, so that case costs a real hash check too.
+        this.dummyHash = passwords.encode(UUID.randomUUID().toString());
+        this.loginsOk = loginCounter(meters, "ok");
+        this.loginsFailed = loginCounter(meters, "failed");
+        this.loginsThrottled = loginCounter(meters, "throttled");
+    }
+
+    private static Counter loginCounter(MeterRegistry meters, String outcome) {
+        return Counter.builder("chatroom.logins")
+                .description("Login attempts by outcome")
+                .tag("outcome", outcome)
+                .register(meters);
+    }
+
+    /** Body of register and login requests. */
+    record Credentials(String username, String password) {
+        @Override
+        public String toString() {
+            return "Credentials[username=" + username + ", password=<hidden>]";
+        }
+    }
+
+    /** Answer to a successful login. */
+    record Login(String token, String username, Instant expiresAt, ChatServerInfo chatServer) {}
+
+    /** Answer to a successful registration. */
+    record Registered(String username) {}
+
+    Registered register(Credentials credentials) {
+        List<FieldProblem> problems = new ArrayList<>();
+        if (!ChatRules.isValidUsername(credentials.username())) {
+            problems.add(
+                    new FieldProblem("username", "must match " + ChatRules.USERNAME.pattern()));
+        }
+        if (!ChatRules.isValidPassword(credentials.password())) {
+            problems.add(
+                    new FieldProblem(
+                            "password",
+                            "must be "
+                                    + ChatRules.PASSWORD_MIN
+                                    + " to "
+                                    + ChatRules.PASSWORD_MAX
+                                    + " characters"));
+        }
+        if (!problems.isEmpty()) {
+            throw ApiException.invalid(problems);
+        }
+        if (accounts.findByUsername(credentials.username()).isPresent()) {
+            throw usernameTaken();
+        }
+        String hash = passwords.encode(credentials.password());
+        try {
+            accounts.saveAndFlush(new Account(credentials.username(), hash, clock.instant()));
+        } catch (DataIntegrityViolationException e) {
+            // Lost a race with a concurrent registration: the unique index on lower(username).
+            throw usernameTaken();
+        }
+        return new Registered(credentials.username());
+    }
+
+    private static ApiException usernameTaken() {
+        return new ApiException(
+                HttpStatus.CONFLICT,
+                "username: is already taken",
+                List.of(new FieldProblem("username", "is already taken")),
+                Map.of());
+    }
+
+    Login login(Credentials credentials, String clientAddress) {
+        List<FieldProblem> problems = new ArrayList<>();
+        if (credentials.username() == null || credentials.username().isEmpty()) {
+            problems.add(new FieldProblem("username", "is required"));
+        }
+        if (credentials.password() == null || credentials.password().isEmpty()) {
+            problems.add(new FieldProblem("password", "is required"));
+        }
+        if (!problems.isEmpty()) {
+            throw ApiException.invalid(problems);
+        }
+        Optional<Duration> refusal = throttle.refusal(credentials.username(), clientAddress);
+        if (refusal.isPresent()) {
+            loginsThrottled.increment();
+            throw throttled(refusal.get());
+        }
+        Optional<Account> account = accounts.findByUsername(credentials.username());
+        boolean matches =
+                passwords.matches(
+                        credentials.password(),
+                        account.map(Account::passwordHash).orElse(dummyHash));
+        if (account.isEmpty() || !matches) {
+            throttle.recordFailure(credentials.username(), clientAddress);
+            loginsFailed.increment();
+            throw new ApiException(HttpStatus.UNAUTHORIZED, BAD_CREDENTIALS);
+        }
+        throttle.recordSuccess(credentials.username());
+        LiveServer server =
+                registry.assign(null)
+                        .orElseThrow(
+                                () ->
+                                        new ApiException(
+                                                HttpStatus.SERVICE_UNAVAILABLE,
+                                                "No live chat server is available"));
+        String username = account.get().username();
+        TokenService.IssuedToken token = tokens.issue(username);
+        loginsOk.increment();
+        return new Login(
+                token.token(),
+                username,
+                token.expiresAt(),
+                new ChatServerInfo(server.id(), server.httpUrl(), server.wsUrl()));
+    }
+
+    private static ApiException throttled(Duration wait) {
+        // Round up: a client that waits Retry-After seconds must find the window over.
+        long seconds = Math.max(1, (wait.toMillis() + 999) / 1000);
+        return new ApiException(
+                HttpStatus.TOO_MANY_REQUESTS,
+                "Too many failed logins; try again in " + seconds + " s",
+                List.of(),
+                Map.of(HttpHeaders.RETRY_AFTER, Long.toString(seconds)));
+    }
+
+    void logout(String jti, Instant expiresAt) {
+        revocations.revoke(jti, expiresAt);
+    }
+}

@@ -1,0 +1,122 @@
+package io.chatroom.coordinator.auth;
+
+import io.chatroom.common.RedisKeys;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.data.redis.core.StringRedisTemplate;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.stereotype.Component;
+
+/**
+ * Revoked token ids, in Redis for every app to check ({@link RedisKeys#revokedToken}, expiring with
+ * the token, announced on {@link RedisKeys#revocationChannel()}) and in PostgreSQL so that a wiped
+ * Redis gets them back: whenever the cluster epoch key is new to this coordinator, every unexpired
+ * revocation is written to Redis again.
+ */
+@Component
+class Revocations {
+    private static final Logger log = LoggerFactory.getLogger(Revocations.class);
+    private static final String REVOKED_MARKER = "1";
+
+    private final StringRedisTemplate redis;
+    private final JdbcTemplate jdbc;
+    private final RedisKeys keys;
+    private final Clock clock;
+
+    /** The epoch value last seen; a different one means Redis lost its data since. */
+    private volatile String knownEpoch;
+
+    Revocations(StringRedisTemplate redis, JdbcTemplate jdbc, RedisKeys keys, Clock clock) {
+        this.redis = redis;
+        this.jdbc = jdbc;
+        this.keys = keys;
+        this.clock = clock;
+    }
+
+    /** Revokes a token id until {@code expiresAt}; harmless to repeat. */
+    void revoke(String jti, Instant expiresAt) {
+        Duration remaining = Duration.between(clock.instant(), expiresAt);
+        if (remaining.isNegative() || remaining.isZero()) {
+            return;
+        }
+        jdbc.update(
+                "insert into coordinator.revoked_token (jti, expires_at) values (?, ?)"
+                        + " on conflict (jti) do nothing",
+                jti,
+                Timestamp.from(expiresAt));
+        redis.opsForValue().set(keys.revokedToken(jti), REVOKED_MARKER, remaining);
+        redis.convertAndSend(keys.revocationChannel(), jti);
+    }
+
+    boolean isRevoked(String jti) {
+        return Boolean.TRUE.equals(redis.hasKey(keys.revokedToken(jti)));
+    }
+
+    /**
+     * Creates the epoch key if Redis lacks it; when the epoch differs from the one seen before
+     * (first check, or Redis was wiped and someone, maybe a chat-app, created a new one), restores
+     * every unexpired revocation.
+     */
+    @Scheduled(initialDelay = 0, fixedDelayString = "${chatroom.auth.epoch-check-interval}")
+    void checkEpoch() {
+        try {
+            redis.opsForValue().setIfAbsent(keys.epoch(), UUID.randomUUID().toString());
+            String epoch = redis.opsForValue().get(keys.epoch());
+            if (epoch != null && !epoch.equals(knownEpoch)) {
+                int restored = restoreAll();
+                if (knownEpoch != null) {
+                    log.warn(
+                            "Redis cluster epoch changed (Redis lost its data?); restored {}"
+                                    + " token revocations",
+                            restored);
+                }
+                knownEpoch = epoch;
+            }
+        } catch (RuntimeException e) {
+            log.warn("Could not check the Redis cluster epoch: {}", e.toString());
+        }
+    }
+
+    int restoreAll() {
+        Instant now = clock.instant();
+        List<Revocation> live =
+                jdbc.query(
+                        "select jti, expires_at from coordinator.revoked_token"
+                                + " where expires_at > ?",
+                        (rs, i) ->
+                                new Revocation(
+                                        rs.getString("jti"),
+                                        rs.getTimestamp("expires_at").toInstant()),
+                        Timestamp.from(now));
+        for (Revocation r : live) {
+            Duration remaining = Duration.between(now, r.expiresAt());
+            if (!remaining.isNegative() && !remaining.isZero()) {
+                redis.opsForValue().set(keys.revokedToken(r.jti()), REVOKED_MARKER, remaining);
+            }
+        }
+        return live.size();
+    }
+
+    /** Forgets revocations of tokens that have expired anyway. */
+    @Scheduled(
+            initialDelayString = "${chatroom.auth.revocation-cleanup-interval}",
+            fixedDelayString = "${chatroom.auth.revocation-cleanup-interval}")
+    void deleteExpired() {
+        try {
+            jdbc.update(
+                    "delete from coordinator.revoked_token where expires_at <= ?",
+                    Timestamp.from(clock.instant()));
+        } catch (RuntimeException e) {
+            log.warn("Could not delete expired revocations: {}", e.toString());
+        }
+    }
+
+    private record Revocation(String jti, Instant expiresAt) {}
+}

@@ -1,0 +1,228 @@
+package io.chatroom.coordinator.auth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.chatroom.coordinator.CoordinatorIntegrationTestBase;
+import io.chatroom.coordinator.TestHttp;
+import java.net.http.HttpResponse;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.JdbcTemplate;
+import tools.jackson.databind.JsonNode;
+
+/** Register, login, throttling and logout against a running coordinator. */
+class AuthIntegrationTests extends CoordinatorIntegrationTestBase {
+    private static final String PASSWORD = "correct horse battery";
+
+    @Autowired private JdbcTemplate jdbc;
+
+    @Test
+    void registersOnceRegardlessOfCase() {
+        String username = uniqueUsername();
+        HttpResponse<String> created =
+                http.postJson("/api/auth/register", credentials(username, PASSWORD));
+        assertThat(created.statusCode()).isEqualTo(201);
+        assertThat(TestHttp.json(created).get("username").asString()).isEqualTo(username);
+
+        HttpResponse<String> again =
+                http.postJson("/api/auth/register", credentials(username.toUpperCase(), PASSWORD));
+        assertThat(again.statusCode()).isEqualTo(409);
+        assertProblem(again, 409);
+        assertThat(TestHttp.json(again).get("field").asString()).isEqualTo("username");
+    }
+
+    @Test
+    void concurrentRegistrationsOfOneNameLetExactlyOneWin() throws Exception {
+        String username = uniqueUsername();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Callable<Integer>> calls = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                String spelling = i % 2 == 0 ? username : username.toUpperCase();
+                calls.add(
+                        () ->
+                                new TestHttp(port)
+                                        .postJson(
+                                                "/api/auth/register",
+                                                credentials(spelling, PASSWORD))
+                                        .statusCode());
+            }
+            List<Integer> statuses = new ArrayList<>();
+            for (Future<Integer> f : pool.invokeAll(calls)) {
+                statuses.add(f.get());
+            }
+            assertThat(statuses).containsOnly(201, 409);
+            assertThat(statuses).filteredOn(s -> s == 201).hasSize(1);
+        } finally {
+            pool.shutdownNow();
+        }
+        Integer rows =
+                jdbc.queryForObject(
+                        "select count(*) from coordinator.account where lower(username) = ?",
+                        Integer.class,
+                        username.toLowerCase());
+        assertThat(rows).isEqualTo(1);
+    }
+
+    @Test
+    void refusesInvalidRegistrationsNamingTheField() {
+        HttpResponse<String> badName =
+                http.postJson("/api/auth/register", credentials("a b", PASSWORD));
+        assertProblem(badName, 400);
+        assertThat(TestHttp.json(badName).get("field").asString()).isEqualTo("username");
+
+        HttpResponse<String> shortPassword =
+                http.postJson("/api/auth/register", credentials(uniqueUsername(), "short"));
+        assertProblem(shortPassword, 400);
+        assertThat(TestHttp.json(shortPassword).get("field").asString()).isEqualTo("password");
+
+        HttpResponse<String> longPassword =
+                http.postJson("/api/auth/register", credentials(uniqueUsername(), "x".repeat(129)));
+        assertProblem(longPassword, 400);
+        assertThat(TestHttp.json(longPassword).get("field").asString()).isEqualTo("password");
+
+        HttpResponse<String> missing = http.postJson("/api/auth/register", "{}");
+        assertProblem(missing, 400);
+        assertThat(TestHttp.json(missing).get("errors")).hasSize(2);
+    }
+
+    @Test
+    void acceptsTheLongestAllowedPassword() {
+        String username = uniqueUsername();
+        String longest = "é".repeat(128); // 256 bytes in UTF-8: beyond bcrypt's 72-byte limit
+        register(username, longest);
+        heartbeat("s1", 0);
+        assertThat(http.postJson("/api/auth/login", credentials(username, longest)).statusCode())
+                .isEqualTo(200);
+    }
+
+    @Test
+    void logsInAndGetsTheLeastLoadedServer() {
+        String username = uniqueUsername();
+        register(username, PASSWORD);
+        heartbeat("busy", 10);
+        heartbeat("idle", 1);
+
+        HttpResponse<String> login =
+                http.postJson("/api/auth/login", credentials(username.toUpperCase(), PASSWORD));
+        assertThat(login.statusCode()).as(login.body()).isEqualTo(200);
+        JsonNode body = TestHttp.json(login);
+        assertThat(body.get("username").asString()).isEqualTo(username);
+        assertThat(body.get("token").asString()).isNotBlank();
+        assertThat(Instant.parse(body.get("expiresAt").asString())).isAfter(Instant.now());
+        assertThat(body.get("chatServer").get("id").asString()).isEqualTo("idle");
+        assertThat(body.get("chatServer").get("httpUrl").asString())
+                .isEqualTo("http://127.0.0.1:9/idle");
+        assertThat(body.get("chatServer").get("wsUrl").asString())
+                .isEqualTo("ws://127.0.0.1:9/idle/ws");
+    }
+
+    @Test
+    void wrongCredentialsGetOneAnswerWhetherOrNotTheUserExists() {
+        String username = uniqueUsername();
+        register(username, PASSWORD);
+        heartbeat("s1", 0);
+
+        HttpResponse<String> wrongPassword =
+                http.postJson("/api/auth/login", credentials(username, "not the password"));
+        HttpResponse<String> unknownUser =
+                http.postJson("/api/auth/login", credentials(uniqueUsername(), PASSWORD));
+
+        assertProblem(wrongPassword, 401);
+        assertProblem(unknownUser, 401);
+        assertThat(wrongPassword.body()).isEqualTo(unknownUser.body());
+    }
+
+    @Test
+    void loginWithoutALiveServerIs503() {
+        String username = uniqueUsername();
+        register(username, PASSWORD);
+        assertProblem(http.postJson("/api/auth/login", credentials(username, PASSWORD)), 503);
+    }
+
+    @Test
+    void repeatedFailuresForOneUsernameAreRefusedWithRetryAfter() {
+        String username = uniqueUsername();
+        register(username, PASSWORD);
+        heartbeat("s1", 0);
+        for (int i = 0; i < 5; i++) {
+            assertProblem(
+                    http.postJson("/api/auth/login", credentials(username, "wrong-" + i)), 401);
+        }
+        // Even the right password is refused for the rest of the window.
+        HttpResponse<String> refused =
+                http.postJson("/api/auth/login", credentials(username, PASSWORD));
+        assertProblem(refused, 429);
+        long retryAfter = Long.parseLong(refused.headers().firstValue("Retry-After").orElseThrow());
+        assertThat(retryAfter).isBetween(1L, 60L);
+        assertThat(redis.getExpire(keys.loginFailures("user:" + username.toLowerCase())))
+                .isPositive();
+
+        // Another user from the same address is not affected by this username's counter.
+        String other = uniqueUsername();
+        register(other, PASSWORD);
+        heartbeat("s1", 0);
+        assertThat(http.postJson("/api/auth/login", credentials(other, PASSWORD)).statusCode())
+                .isEqualTo(200);
+    }
+
+    @Test
+    void repeatedFailuresFromOneAddressAreRefusedWithRetryAfter() {
+        String username = uniqueUsername();
+        register(username, PASSWORD);
+        heartbeat("s1", 0);
+        for (int i = 0; i < 8; i++) {
+            assertProblem(
+                    http.postJson("/api/auth/login", credentials(uniqueUsername(), "x".repeat(8))),
+                    401);
+        }
+        HttpResponse<String> refused =
+                http.postJson("/api/auth/login", credentials(username, PASSWORD));
+        assertProblem(refused, 429);
+        assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+    }
+
+    @Test
+    void logoutRevokesTheTokenInRedisAndPostgres() {
+        String token = loggedInToken(http);
+        Map<String, String> auth = bearer(token);
+        assertThat(http.get("/api/chat-server", auth).statusCode()).isEqualTo(200);
+
+        assertThat(http.postJson("/api/auth/logout", "", auth).statusCode()).isEqualTo(204);
+
+        assertProblem(http.get("/api/chat-server", auth), 401);
+        assertProblem(http.postJson("/api/auth/logout", "", auth), 401);
+        Integer rows =
+                jdbc.queryForObject(
+                        "select count(*) from coordinator.revoked_token where expires_at > now()",
+                        Integer.class);
+        assertThat(rows).isPositive();
+    }
+
+    @Test
+    void bearerEndpointsRefuseMissingOrForgedTokens() {
+        assertProblem(http.get("/api/chat-server"), 401);
+        assertProblem(http.get("/api/chat-server", bearer("not.a.jwt")), 401);
+        assertProblem(http.postJson("/api/auth/logout", ""), 401);
+        // A stale token on a public endpoint does not matter.
+        assertThat(http.get("/api/servers", bearer("not.a.jwt")).statusCode()).isEqualTo(200);
+    }
+
+    static void assertProblem(HttpResponse<String> response, int status) {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+        assertThat(response.headers().firstValue("Content-Type").orElse(""))
+                .startsWith("application/problem+json");
+        JsonNode body = TestHttp.json(response);
+        assertThat(body.get("status").asInt()).isEqualTo(status);
+        assertThat(body.get("title").asString()).isNotBlank();
+        assertThat(response.body()).doesNotContain("Exception").doesNotContain("\tat ");
+    }
+}

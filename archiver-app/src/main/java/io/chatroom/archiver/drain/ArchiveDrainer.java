@@ -1,0 +1,256 @@
+package io.chatroom.archiver.drain;
+
+import io.chatroom.archiver.config.ChatroomProperties;
+import io.chatroom.common.ChatMessage;
+import io.chatroom.common.ChatRules;
+import io.chatroom.common.RedisKeys;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Moves every message from the Redis archive queues into PostgreSQL exactly once. Per shard, under
+ * a lease: re-drain the processing list, move a batch, insert it idempotently, commit, and only
+ * then remove it from Redis. A crash between any two steps leaves the batch in Redis for the next
+ * holder of the lease, and the primary key makes the retry harmless.
+ */
+@Component
+public class ArchiveDrainer implements SmartLifecycle {
+    private static final Logger log = LoggerFactory.getLogger(ArchiveDrainer.class);
+
+    private final ArchiveQueue queue;
+    private final ArchiveWriter writer;
+    private final JsonMapper json;
+    private final ChatroomProperties.Archive settings;
+    private final String token = UUID.randomUUID().toString();
+    private final Object wakeUp = new Object();
+    private final Counter archived;
+    private final DistributionSummary batchSizes;
+    private final List<Thread> workers = new ArrayList<>();
+    private volatile boolean running;
+    private volatile CrashHook crashHook = CrashHook.NONE;
+
+    ArchiveDrainer(
+            ArchiveQueue queue,
+            ArchiveWriter writer,
+            JsonMapper json,
+            ChatroomProperties properties,
+            MeterRegistry meters) {
+        this.queue = queue;
+        this.writer = writer;
+        this.json = json;
+        this.settings = properties.archive();
+        this.archived =
+                Counter.builder("chatroom.archive.messages")
+                        .description("Messages newly committed to PostgreSQL")
+                        .register(meters);
+        this.batchSizes =
+                DistributionSummary.builder("chatroom.archive.batch.size")
+                        .description("Messages per archive batch")
+                        .register(meters);
+        Gauge.builder("chatroom.archive.lag", this, ArchiveDrainer::lagOrNaN)
+                .description("Messages in Redis not yet committed to PostgreSQL")
+                .register(meters);
+    }
+
+    /** Tests install a hook that throws at a chosen step to simulate a crash there. */
+    void crashHook(CrashHook hook) {
+        this.crashHook = hook;
+    }
+
+    @Override
+    public void start() {
+        if (!settings.enabled()) {
+            log.info("Archive draining is off (chatroom.archive.enabled=false)");
+            return;
+        }
+        running = true;
+        for (int i = 0; i < settings.workers(); i++) {
+            List<Integer> shards = new ArrayList<>();
+            for (int shard = i; shard < RedisKeys.SHARDS; shard += settings.workers()) {
+                shards.add(shard);
+            }
+            Thread worker = new Thread(() -> work(shards), "archive-drain-" + i);
+            worker.setDaemon(true);
+            workers.add(worker);
+            worker.start();
+        }
+        log.info("Draining {} archive shards with {} workers", RedisKeys.SHARDS, workers.size());
+    }
+
+    @Override
+    public void stop() {
+        running = false;
+        synchronized (wakeUp) {
+            wakeUp.notifyAll();
+        }
+        for (Thread worker : workers) {
+            try {
+                worker.join(settings.leaseTtl().toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        workers.clear();
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    private void work(List<Integer> shards) {
+        while (running) {
+            boolean failed = false;
+            boolean worked = false;
+            try {
+                long[] lengths = queue.lengths(shards);
+                for (int i = 0; i < shards.size() && running; i++) {
+                    if (lengths[i] > 0) {
+                        worked |= drainShard(shards.get(i));
+                    }
+                }
+            } catch (RuntimeException e) {
+                // Redis or PostgreSQL is down, or a simulated crash: the batch stays in Redis.
+                log.warn(
+                        "Archive drain failed, retrying in {}: {}",
+                        settings.errorBackoff(),
+                        e.toString());
+                failed = true;
+            }
+            if (failed) {
+                pause(settings.errorBackoff().toMillis());
+            } else if (!worked) {
+                pause(settings.pollInterval().toMillis());
+            }
+        }
+    }
+
+    /** Drains up to a turn's worth of batches of one shard; false if another archiver holds it. */
+    boolean drainShard(int shard) {
+        if (!queue.acquireLease(shard, token, settings.leaseTtl())) {
+            return false;
+        }
+        try {
+            for (int turn = 0; turn < settings.batchesPerTurn() && running; turn++) {
+                if (!drainBatch(shard)) {
+                    break;
+                }
+            }
+            return true;
+        } finally {
+            queue.releaseLease(shard, token);
+        }
+    }
+
+    /** One batch, left-overs of a crash first; false when the shard is empty or the lease lost. */
+    private boolean drainBatch(int shard) {
+        List<String> batch = queue.leftOver(shard, settings.batchSize());
+        if (batch.isEmpty()) {
+            batch = queue.move(shard, settings.batchSize(), token);
+            if (batch == null || batch.isEmpty()) {
+                return false;
+            }
+            crashHook.reached(CrashPoint.AFTER_MOVE, shard);
+        }
+        List<ChatMessage> messages = new ArrayList<>(batch.size());
+        List<String> malformed = new ArrayList<>();
+        for (String entry : batch) {
+            ChatMessage message = parse(entry);
+            if (message == null) {
+                malformed.add(entry);
+            } else {
+                messages.add(message);
+            }
+        }
+        int inserted =
+                writer.insert(
+                        messages,
+                        () -> crashHook.reached(CrashPoint.AFTER_INSERT_BEFORE_COMMIT, shard));
+        archived.increment(inserted);
+        batchSizes.record(batch.size());
+        crashHook.reached(CrashPoint.AFTER_COMMIT_BEFORE_REMOVE, shard);
+        if (!malformed.isEmpty()) {
+            queue.deadLetter(malformed);
+            log.error(
+                    "Moved {} malformed archive entries of shard {} to {}",
+                    malformed.size(),
+                    shard,
+                    queue.deadLetterKey());
+        }
+        return queue.removeProcessed(shard, batch.size(), token)
+                && queue.renewLease(shard, token, settings.leaseTtl());
+    }
+
+    private ChatMessage parse(String entry) {
+        try {
+            ChatMessage m = json.readValue(entry, ChatMessage.class);
+            boolean valid =
+                    m != null
+                            && ChatRules.isValidRoom(m.room())
+                            && m.seq() > 0
+                            && m.id() != null
+                            && !m.id().isBlank()
+                            && m.sender() != null
+                            && m.text() != null
+                            && m.sentAt() != null;
+            return valid ? withoutNul(m) : null;
+        } catch (JacksonException e) {
+            return null;
+        }
+    }
+
+    /**
+     * PostgreSQL text cannot hold U+0000; one such message would otherwise fail its batch forever.
+     * It is archived with U+FFFD in place of each NUL rather than lost.
+     */
+    private static ChatMessage withoutNul(ChatMessage m) {
+        if (!hasNul(m.id()) && !hasNul(m.sender()) && !hasNul(m.text())) {
+            return m;
+        }
+        log.warn("Archiving {}#{} with NUL characters replaced by U+FFFD", m.room(), m.seq());
+        return new ChatMessage(
+                noNul(m.id()), m.room(), m.seq(), noNul(m.sender()), noNul(m.text()), m.sentAt());
+    }
+
+    private static boolean hasNul(String s) {
+        return s.indexOf('\0') >= 0;
+    }
+
+    private static String noNul(String s) {
+        return s.replace('\0', '\uFFFD');
+    }
+
+    private void pause(long millis) {
+        synchronized (wakeUp) {
+            if (!running) {
+                return;
+            }
+            try {
+                wakeUp.wait(millis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                running = false;
+            }
+        }
+    }
+
+    private double lagOrNaN() {
+        try {
+            return queue.backlog();
+        } catch (RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+}

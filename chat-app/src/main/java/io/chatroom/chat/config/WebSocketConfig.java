@@ -1,0 +1,82 @@
+package io.chatroom.chat.config;
+
+import io.chatroom.chat.session.InboundFrameGuard;
+import io.chatroom.chat.session.SessionRegistry;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.messaging.simp.config.ChannelRegistration;
+import org.springframework.messaging.simp.config.MessageBrokerRegistry;
+import org.springframework.web.socket.config.annotation.EnableWebSocketMessageBroker;
+import org.springframework.web.socket.config.annotation.StompEndpointRegistry;
+import org.springframework.web.socket.config.annotation.WebSocketMessageBrokerConfigurer;
+import org.springframework.web.socket.config.annotation.WebSocketTransportRegistration;
+import org.springframework.web.socket.messaging.StompSubProtocolErrorHandler;
+import org.springframework.web.socket.server.standard.ServletServerContainerFactoryBean;
+
+/**
+ * STOMP 1.2 over plain WebSocket at {@code /ws}. The simple broker only carries the per-user queues
+ * (acks, errors); room topics are fanned out by the relay so that their order is kept.
+ */
+@Configuration(proxyBeanMethods = false)
+@EnableWebSocketMessageBroker
+class WebSocketConfig implements WebSocketMessageBrokerConfigurer {
+    /** Room of the container's buffer above the STOMP limit, so STOMP reports the overflow. */
+    private static final int CONTAINER_BUFFER_HEADROOM = 1024;
+
+    private final ChatroomProperties properties;
+    private final InboundFrameGuard guard;
+    private final SessionRegistry sessions;
+    private final StompSubProtocolErrorHandler errorFrames;
+
+    WebSocketConfig(
+            ChatroomProperties properties,
+            InboundFrameGuard guard,
+            SessionRegistry sessions,
+            StompSubProtocolErrorHandler errorFrames) {
+        this.properties = properties;
+        this.guard = guard;
+        this.sessions = sessions;
+        this.errorFrames = errorFrames;
+    }
+
+    @Override
+    public void registerStompEndpoints(StompEndpointRegistry registry) {
+        registry.addEndpoint("/ws")
+                .setAllowedOrigins(properties.allowedOrigins().toArray(String[]::new));
+        registry.setErrorHandler(errorFrames);
+        // Frames of one session are handled in the order they arrived: a client's two SENDs get
+        // increasing seqs.
+        registry.setPreserveReceiveOrder(true);
+    }
+
+    @Override
+    public void configureMessageBroker(MessageBrokerRegistry registry) {
+        registry.setApplicationDestinationPrefixes("/app");
+        registry.setUserDestinationPrefix("/user");
+        registry.enableSimpleBroker("/queue");
+        registry.setPreservePublishOrder(true);
+    }
+
+    @Override
+    public void configureClientInboundChannel(ChannelRegistration registration) {
+        registration.interceptors(guard);
+    }
+
+    @Override
+    public void configureWebSocketTransport(WebSocketTransportRegistration registration) {
+        registration
+                .setMessageSizeLimit(properties.limits().messageSizeLimit())
+                .setSendTimeLimit((int) properties.limits().sendTimeLimit().toMillis())
+                .setSendBufferSizeLimit(properties.limits().sendBufferSizeLimit())
+                .addDecoratorFactory(sessions);
+    }
+
+    @Bean
+    ServletServerContainerFactoryBean webSocketContainer() {
+        ServletServerContainerFactoryBean container = new ServletServerContainerFactoryBean();
+        int limit = properties.limits().messageSizeLimit() + CONTAINER_BUFFER_HEADROOM;
+        container.setMaxTextMessageBufferSize(limit);
+        container.setMaxBinaryMessageBufferSize(limit);
+        return container;
+    }
+}

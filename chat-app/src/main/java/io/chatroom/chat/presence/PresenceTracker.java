@@ -1,0 +1,130 @@
+package io.chatroom.chat.presence;
+
+import io.chatroom.chat.config.ChatroomProperties;
+import io.chatroom.chat.config.ServerIdentity;
+import io.chatroom.common.RedisKeys;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.dao.DataAccessException;
+import org.springframework.data.redis.core.StringRedisTemplate;
+import org.springframework.scheduling.TaskScheduler;
+import org.springframework.stereotype.Component;
+
+/**
+ * Who is in which room, across the cluster. Each server writes its own members to the room's
+ * presence ZSET as {@code user@serverId} scored by an expiry time and refreshes them periodically,
+ * so the members of a crashed server vanish once their entries expire. Every change is announced on
+ * the room's presence channel.
+ */
+@Component
+public class PresenceTracker {
+    private static final Logger log = LoggerFactory.getLogger(PresenceTracker.class);
+    private static final String CHANGED = "changed";
+
+    private final StringRedisTemplate redis;
+    private final RedisKeys keys;
+    private final String serverId;
+    private final long ttlMillis;
+
+    /** room -> user -> number of this server's subscriptions of that user to the room. */
+    private final Map<String, Map<String, Integer>> local = new ConcurrentHashMap<>();
+
+    PresenceTracker(
+            StringRedisTemplate redis,
+            RedisKeys keys,
+            ServerIdentity identity,
+            ChatroomProperties properties,
+            @Qualifier("chatTaskScheduler") TaskScheduler scheduler) {
+        this.redis = redis;
+        this.keys = keys;
+        this.serverId = identity.id();
+        this.ttlMillis = properties.presence().ttl().toMillis();
+        scheduler.scheduleWithFixedDelay(this::refresh, properties.presence().refreshInterval());
+    }
+
+    /** A subscription of {@code user} to the room's messages started on this server. */
+    public void join(String room, String user) {
+        boolean first = adjust(room, user, 1) == 1;
+        if (first) {
+            write(room, user, true);
+        }
+    }
+
+    /** A subscription of {@code user} to the room's messages ended on this server. */
+    public void leave(String room, String user) {
+        boolean last = adjust(room, user, -1) == 0;
+        if (last) {
+            write(room, user, false);
+        }
+    }
+
+    private synchronized int adjust(String room, String user, int delta) {
+        Map<String, Integer> users = local.computeIfAbsent(room, r -> new ConcurrentHashMap<>());
+        int count = users.getOrDefault(user, 0) + delta;
+        if (count <= 0) {
+            users.remove(user);
+            if (users.isEmpty()) {
+                local.remove(room);
+            }
+            return 0;
+        }
+        users.put(user, count);
+        return count;
+    }
+
+    private void write(String room, String user, boolean present) {
+        String key = keys.roomPresence(room);
+        String member = user + "@" + serverId;
+        try {
+            if (present) {
+                redis.opsForZSet().add(key, member, System.currentTimeMillis() + ttlMillis);
+            } else {
+                redis.opsForZSet().remove(key, member);
+            }
+            redis.convertAndSend(keys.presenceChannel(room), CHANGED);
+        } catch (DataAccessException e) {
+            // The periodic refresh writes it again once Redis is back.
+            log.debug("presence update of room {} failed: {}", room, e.toString());
+        }
+    }
+
+    /** The users connected to the room on any live server, sorted. */
+    public List<String> users(String room) {
+        Set<String> members =
+                redis.opsForZSet()
+                        .rangeByScore(
+                                keys.roomPresence(room),
+                                System.currentTimeMillis(),
+                                Double.POSITIVE_INFINITY);
+        Set<String> users = new TreeSet<>();
+        if (members != null) {
+            for (String member : members) {
+                int at = member.lastIndexOf('@');
+                users.add(at < 0 ? member : member.substring(0, at));
+            }
+        }
+        return new ArrayList<>(users);
+    }
+
+    void refresh() {
+        long now = System.currentTimeMillis();
+        try {
+            for (Map.Entry<String, Map<String, Integer>> room : local.entrySet()) {
+                String key = keys.roomPresence(room.getKey());
+                for (String user : room.getValue().keySet()) {
+                    redis.opsForZSet().add(key, user + "@" + serverId, now + ttlMillis);
+                }
+                redis.opsForZSet().removeRangeByScore(key, Double.NEGATIVE_INFINITY, now);
+            }
+        } catch (DataAccessException e) {
+            log.debug("presence refresh failed: {}", e.toString());
+        }
+    }
+}

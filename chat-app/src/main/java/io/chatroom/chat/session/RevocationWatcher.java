@@ -1,0 +1,76 @@
+package io.chatroom.chat.session;
+
+import io.chatroom.chat.config.ChatroomProperties;
+import io.chatroom.common.RedisKeys;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.dao.DataAccessException;
+import org.springframework.data.redis.connection.Message;
+import org.springframework.data.redis.connection.MessageListener;
+import org.springframework.data.redis.core.StringRedisTemplate;
+import org.springframework.data.redis.listener.ChannelTopic;
+import org.springframework.data.redis.listener.RedisMessageListenerContainer;
+import org.springframework.scheduling.TaskScheduler;
+import org.springframework.stereotype.Component;
+import org.springframework.web.socket.CloseStatus;
+
+/**
+ * Closes sessions of logged-out tokens within seconds: at once on the revocation publish, and by a
+ * periodic re-check of every open session's token id in case a publish was missed. Also closes
+ * sessions whose token expired.
+ */
+@Component
+class RevocationWatcher implements MessageListener {
+    private static final Logger log = LoggerFactory.getLogger(RevocationWatcher.class);
+    static final CloseStatus REVOKED = CloseStatus.POLICY_VIOLATION.withReason("token revoked");
+    static final CloseStatus EXPIRED = CloseStatus.POLICY_VIOLATION.withReason("token expired");
+
+    private final SessionRegistry sessions;
+    private final StringRedisTemplate redis;
+    private final RedisKeys keys;
+
+    RevocationWatcher(
+            SessionRegistry sessions,
+            StringRedisTemplate redis,
+            RedisKeys keys,
+            RedisMessageListenerContainer container,
+            @Qualifier("chatTaskScheduler") TaskScheduler scheduler,
+            ChatroomProperties properties) {
+        this.sessions = sessions;
+        this.redis = redis;
+        this.keys = keys;
+        container.addMessageListener(this, new ChannelTopic(keys.revocationChannel()));
+        scheduler.scheduleWithFixedDelay(
+                this::recheck, properties.auth().revocationCheckInterval());
+    }
+
+    @Override
+    public void onMessage(Message message, byte[] pattern) {
+        String tokenId = new String(message.getBody(), StandardCharsets.UTF_8).trim();
+        int closed = sessions.closeWhere(p -> p.tokenId().equals(tokenId), REVOKED);
+        if (closed > 0) {
+            log.info("closed {} session(s) of a revoked token", closed);
+        }
+    }
+
+    void recheck() {
+        Instant now = Instant.now();
+        sessions.closeWhere(p -> p.expiresAt().isBefore(now), EXPIRED);
+        Set<String> tokenIds = new HashSet<>();
+        sessions.principals().forEach(p -> tokenIds.add(p.tokenId()));
+        try {
+            for (String tokenId : tokenIds) {
+                if (Boolean.TRUE.equals(redis.hasKey(keys.revokedToken(tokenId)))) {
+                    sessions.closeWhere(p -> p.tokenId().equals(tokenId), REVOKED);
+                }
+            }
+        } catch (DataAccessException e) {
+            log.debug("revocation re-check skipped, Redis unavailable: {}", e.toString());
+        }
+    }
+}

@@ -1,0 +1,122 @@
+package io.chatroom.chat.session;
+
+import io.chatroom.chat.config.ChatroomProperties;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.websocket.Session;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+import org.springframework.web.socket.CloseStatus;
+import org.springframework.web.socket.WebSocketHandler;
+import org.springframework.web.socket.WebSocketSession;
+import org.springframework.web.socket.adapter.standard.StandardWebSocketSession;
+import org.springframework.web.socket.handler.WebSocketHandlerDecorator;
+import org.springframework.web.socket.handler.WebSocketHandlerDecoratorFactory;
+
+/**
+ * Every open WebSocket session of this server with the user it authenticated as, so that revoked or
+ * expired tokens and a graceful stop can close them.
+ */
+@Component
+public class SessionRegistry implements WebSocketHandlerDecoratorFactory {
+    private static final Logger log = LoggerFactory.getLogger(SessionRegistry.class);
+
+    /** Tomcat's own bound on one blocking write; without it a stuck client blocks 20 s. */
+    private static final String TOMCAT_BLOCKING_SEND_TIMEOUT =
+            "org.apache.tomcat.websocket.BLOCKING_SEND_TIMEOUT";
+
+    private final Map<String, Entry> sessions = new ConcurrentHashMap<>();
+    private final long sendTimeLimitMillis;
+
+    SessionRegistry(ChatroomProperties properties, MeterRegistry meters) {
+        this.sendTimeLimitMillis = properties.limits().sendTimeLimit().toMillis();
+        Gauge.builder("chatroom.sessions", sessions, Map::size)
+                .description("open WebSocket sessions")
+                .register(meters);
+    }
+
+    private record Entry(WebSocketSession session, ChatPrincipal principal) {}
+
+    @Override
+    public WebSocketHandler decorate(WebSocketHandler handler) {
+        return new WebSocketHandlerDecorator(handler) {
+            @Override
+            public void afterConnectionEstablished(WebSocketSession session) throws Exception {
+                bindSendTimeout(session);
+                sessions.put(session.getId(), new Entry(session, null));
+                super.afterConnectionEstablished(session);
+            }
+
+            @Override
+            public void afterConnectionClosed(WebSocketSession session, CloseStatus status)
+                    throws Exception {
+                sessions.remove(session.getId());
+                super.afterConnectionClosed(session, status);
+            }
+        };
+    }
+
+    private void bindSendTimeout(WebSocketSession session) {
+        if (session instanceof StandardWebSocketSession standard) {
+            Session nativeSession = standard.getNativeSession(Session.class);
+            if (nativeSession != null) {
+                nativeSession
+                        .getUserProperties()
+                        .put(TOMCAT_BLOCKING_SEND_TIMEOUT, sendTimeLimitMillis);
+            }
+        }
+    }
+
+    void authenticated(String sessionId, ChatPrincipal principal) {
+        sessions.computeIfPresent(sessionId, (id, e) -> new Entry(e.session(), principal));
+    }
+
+    public int count() {
+        return sessions.size();
+    }
+
+    /** Distinct token ids of authenticated sessions. */
+    List<ChatPrincipal> principals() {
+        List<ChatPrincipal> result = new ArrayList<>();
+        for (Entry e : sessions.values()) {
+            if (e.principal() != null) {
+                result.add(e.principal());
+            }
+        }
+        return result;
+    }
+
+    /** Closes every session whose principal matches; returns how many. */
+    int closeWhere(Predicate<ChatPrincipal> match, CloseStatus status) {
+        int closed = 0;
+        for (Entry e : sessions.values()) {
+            if (e.principal() != null && match.test(e.principal())) {
+                close(e.session(), status);
+                closed++;
+            }
+        }
+        return closed;
+    }
+
+    /** Closes every open session, e.g. with "going away" on a graceful stop. */
+    public void closeAll(CloseStatus status) {
+        for (Entry e : sessions.values()) {
+            close(e.session(), status);
+        }
+    }
+
+    private static void close(WebSocketSession session, CloseStatus status) {
+        try {
+            session.close(status);
+        } catch (IOException | IllegalStateException e) {
+            log.debug("closing session {} failed: {}", session.getId(), e.toString());
+        }
+    }
+}

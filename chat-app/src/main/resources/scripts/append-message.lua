@@ -1,0 +1,49 @@
+-- Appends one message to a room atomically (all keys share the room's hash tag).
+-- KEYS: 1 idempotency key, 2 seq counter, 3 window zset, 4 archive queue
+-- ARGV: 1 message id, 2 room, 3 sender (JSON string literal), 4 text (JSON string literal),
+--       5 window size, 6 idempotency ttl seconds, 7 pub/sub channel
+-- Returns {1, seq} for a new message, {2, seq} for a retry of a known clientMessageId,
+-- {0, 0} when the seq counter is missing (the caller seeds it from the archive and retries).
+local existing = redis.call('GET', KEYS[1])
+if existing then
+  return {2, tonumber(existing)}
+end
+if redis.call('EXISTS', KEYS[2]) == 0 then
+  return {0, 0}
+end
+local seq = redis.call('INCR', KEYS[2])
+
+-- sentAt from Redis's clock, the one clock of the cluster, as ISO-8601 UTC with millis.
+local now = redis.call('TIME')
+local secs = tonumber(now[1])
+local millis = math.floor(tonumber(now[2]) / 1000)
+local days = math.floor(secs / 86400)
+local sod = secs - days * 86400
+-- days since 1970-01-01 -> civil date (H. Hinnant's algorithm)
+local z = days + 719468
+local era = math.floor(z / 146097)
+local doe = z - era * 146097
+local yoe = math.floor((doe - math.floor(doe / 1460) + math.floor(doe / 36524)
+  - math.floor(doe / 146096)) / 365)
+local doy = doe - (365 * yoe + math.floor(yoe / 4) - math.floor(yoe / 100))
+local mp = math.floor((5 * doy + 2) / 153)
+local day = doy - math.floor((153 * mp + 2) / 5) + 1
+local month = mp < 10 and mp + 3 or mp - 9
+local year = yoe + era * 400
+if month <= 2 then year = year + 1 end
+local sentAt = string.format('%04d-%02d-%02dT%02d:%02d:%02d.%03dZ', year, month, day,
+  math.floor(sod / 3600), math.floor((sod % 3600) / 60), sod % 60, millis)
+
+local json = '{"id":"' .. ARGV[1] .. '","room":"' .. ARGV[2] .. '","seq":'
+  .. string.format('%d', seq) .. ',"sender":' .. ARGV[3] .. ',"text":' .. ARGV[4]
+  .. ',"sentAt":"' .. sentAt .. '"}'
+
+redis.call('ZADD', KEYS[3], seq, json)
+local windowSize = tonumber(ARGV[5])
+if redis.call('ZCARD', KEYS[3]) > windowSize then
+  redis.call('ZREMRANGEBYRANK', KEYS[3], 0, -(windowSize + 1))
+end
+redis.call('RPUSH', KEYS[4], json)
+redis.call('SET', KEYS[1], seq, 'EX', tonumber(ARGV[6]))
+redis.call('PUBLISH', ARGV[7], json)
+return {1, seq}

@@ -34,8 +34,11 @@ import org.springframework.test.context.DynamicPropertySource;
             "chatroom.auth.epoch-check-interval=300ms"
         })
 public abstract class CoordinatorIntegrationTestBase {
-    /** Short enough to watch a server expire, long enough for a slow, busy test machine. */
-    protected static final String REGISTRY_TTL = "4s";
+    /**
+     * Short enough to watch a server expire within a test, long enough that a heartbeat sent just
+     * before a login (which hashes with Argon2id) is still live on a slow, busy 2-core machine.
+     */
+    protected static final String REGISTRY_TTL = "12s";
 
     protected static TestInfra.Env env;
 

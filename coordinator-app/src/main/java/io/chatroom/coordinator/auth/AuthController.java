@@ -36,6 +36,6 @@ class AuthController {
     @PostMapping("/logout")
     @ResponseStatus(HttpStatus.NO_CONTENT)
     void logout(@AuthenticationPrincipal Jwt jwt) {
-        auth.logout(jwt.getId(), jwt.getExpiresAt());
+        auth.logout(jwt.getSubject(), jwt.getId(), jwt.getExpiresAt());
     }
 }

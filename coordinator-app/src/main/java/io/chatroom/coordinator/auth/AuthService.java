@@ -16,6 +16,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -29,6 +32,11 @@ import org.springframework.stereotype.Service;
 @Service
 class AuthService {
     static final String BAD_CREDENTIALS = "Wrong username or password";
+
+    /** MDC key naming the user a log line is about (a JSON field in structured logs). */
+    static final String MDC_USER = "user";
+
+    private static final Logger log = LoggerFactory.getLogger(AuthService.class);
 
     private final AccountRepository accounts;
     private final PasswordEncoder passwords;
@@ -81,7 +89,19 @@ class AuthService {
     }
 
     /** Answer to a successful login. */
-    record Login(String token, String username, Instant expiresAt, ChatServerInfo chatServer) {}
+    record Login(String token, String username, Instant expiresAt, ChatServerInfo chatServer) {
+        // Framework DEBUG logging prints returned bodies: never the token.
+        @Override
+        public String toString() {
+            return "Login[username="
+                    + username
+                    + ", token=<hidden>, expiresAt="
+                    + expiresAt
+                    + ", chatServer="
+                    + chatServer
+                    + "]";
+        }
+    }
 
     /** Answer to a successful registration. */
     record Registered(String username) {}
@@ -115,6 +135,7 @@ class AuthService {
             // Lost a race with a concurrent registration: the unique index on lower(username).
             throw usernameTaken();
         }
+        audit(credentials.username(), "account registered");
         return new Registered(credentials.username());
     }
 
@@ -137,9 +158,10 @@ class AuthService {
         if (!problems.isEmpty()) {
             throw ApiException.invalid(problems);
         }
-        Optional<Duration> refusal = throttle.refusal(credentials.username(), clientAddress);
+        Optional<Duration> refusal = throttle.recordAttempt(credentials.username(), clientAddress);
         if (refusal.isPresent()) {
             loginsThrottled.increment();
+            audit(credentials.username(), "login throttled");
             throw throttled(refusal.get());
         }
         Optional<Account> account = accounts.findByUsername(credentials.username());
@@ -148,11 +170,11 @@ class AuthService {
                         credentials.password(),
                         account.map(Account::passwordHash).orElse(dummyHash));
         if (account.isEmpty() || !matches) {
-            throttle.recordFailure(credentials.username(), clientAddress);
             loginsFailed.increment();
+            audit(credentials.username(), "login failed");
             throw new ApiException(HttpStatus.UNAUTHORIZED, BAD_CREDENTIALS);
         }
-        throttle.recordSuccess(credentials.username());
+        throttle.recordSuccess(credentials.username(), clientAddress);
         LiveServer server =
                 registry.assign(null)
                         .orElseThrow(
@@ -163,6 +185,7 @@ class AuthService {
         String username = account.get().username();
         TokenService.IssuedToken token = tokens.issue(username);
         loginsOk.increment();
+        audit(username, "logged in");
         return new Login(
                 token.token(),
                 username,
@@ -180,7 +203,17 @@ class AuthService {
                 Map.of(HttpHeaders.RETRY_AFTER, Long.toString(seconds)));
     }
 
-    void logout(String jti, Instant expiresAt) {
+    void logout(String username, String jti, Instant expiresAt) {
         revocations.revoke(jti, expiresAt);
+        audit(username, "logged out");
+    }
+
+    /** One line per account event, the user as MDC field; never a password or token. */
+    private static void audit(String username, String event) {
+        // A failed login's username is unchecked input: no line breaks or other junk in the log.
+        String shown = ChatRules.isValidUsername(username) ? username : "<invalid username>";
+        try (MDC.MDCCloseable user = MDC.putCloseable(MDC_USER, shown)) {
+            log.info("{}: {}", event, shown);
+        }
     }
 }

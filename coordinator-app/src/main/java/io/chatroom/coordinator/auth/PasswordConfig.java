@@ -1,5 +1,6 @@
 package io.chatroom.coordinator.auth;
 
+import io.chatroom.coordinator.config.ChatroomProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.security.crypto.argon2.Argon2PasswordEncoder;
@@ -15,8 +16,10 @@ class PasswordConfig {
     private static final int ITERATIONS = 2;
 
     @Bean
-    PasswordEncoder passwordEncoder() {
-        return new Argon2PasswordEncoder(
-                SALT_BYTES, HASH_BYTES, PARALLELISM, MEMORY_KIB, ITERATIONS);
+    PasswordEncoder passwordEncoder(ChatroomProperties properties) {
+        return new BoundedPasswordEncoder(
+                new Argon2PasswordEncoder(
+                        SALT_BYTES, HASH_BYTES, PARALLELISM, MEMORY_KIB, ITERATIONS),
+                properties.auth().hashing());
     }
 }

@@ -24,7 +24,15 @@ public record ChatroomProperties(
             Duration clockSkew,
             Duration epochCheckInterval,
             Duration revocationCleanupInterval,
-            Throttle throttle) {}
+            Throttle throttle,
+            Hashing hashing) {}
+
+    /**
+     * Argon2id needs about 19 MiB per hash: at most {@code maxConcurrent} run at once, and a
+     * request that cannot start one within {@code maxWait} gets 503 with Retry-After instead of
+     * exhausting the heap.
+     */
+    public record Hashing(int maxConcurrent, Duration maxWait) {}
 
     /**
      * Failed logins counted per username and per client address within {@code window}; reaching a

@@ -1,0 +1,107 @@
+package io.chatroom.coordinator.ops;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A Redis server process of one test class alone, so the test can take it away and bring it back on
+ * the same port without disturbing the shared test Redis. Nothing is persisted.
+ */
+final class PrivateRedis implements AutoCloseable {
+    static final Path BINARY = Path.of("/usr/bin/redis-server");
+    private static final Duration PATIENCE = Duration.ofSeconds(30);
+    private static final int CONNECT_TIMEOUT_MILLIS = 300;
+
+    private final int port;
+    private Process process;
+
+    private PrivateRedis(int port) {
+        this.port = port;
+    }
+
+    static boolean available() {
+        return Files.isExecutable(BINARY);
+    }
+
+    static PrivateRedis start() {
+        PrivateRedis redis = new PrivateRedis(freePort());
+        redis.startAgain();
+        return redis;
+    }
+
+    String url() {
+        return "redis://127.0.0.1:" + port;
+    }
+
+    /** Starts the server (again) on the same port and waits until it answers. */
+    void startAgain() {
+        try {
+            process =
+                    new ProcessBuilder(
+                                    BINARY.toString(),
+                                    "--port",
+                                    Integer.toString(port),
+                                    "--bind",
+                                    "127.0.0.1",
+                                    "--save",
+                                    "",
+                                    "--appendonly",
+                                    "no")
+                            .redirectErrorStream(true)
+                            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                            .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not start " + BINARY, e);
+        }
+        await().atMost(PATIENCE).until(this::answers);
+    }
+
+    /** Stops the server (SIGTERM) and waits until the port is closed. */
+    void stop() {
+        if (process == null) {
+            return;
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(PATIENCE.toSeconds(), TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+        process = null;
+        await().atMost(PATIENCE).until(() -> !answers());
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    private boolean answers() {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), CONNECT_TIMEOUT_MILLIS);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

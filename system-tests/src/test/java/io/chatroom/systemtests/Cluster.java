@@ -1,0 +1,249 @@
+package io.chatroom.systemtests;
+
+import static org.awaitility.Awaitility.await;
+
+import io.chatroom.testsupport.TestInfra;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * A whole cluster as OS processes: a private redis-server, a fresh PostgreSQL database, N
+ * coordinators, M chat-apps and one archiver, configured like production (no dev profile, strong
+ * random secrets, a private key prefix).
+ */
+final class Cluster implements AutoCloseable {
+    static final String ALLOWED_ORIGIN = "http://localhost:8080";
+    private static final Logger log = LoggerFactory.getLogger(Cluster.class);
+    private static final Duration REGISTRY_TIMEOUT = Duration.ofSeconds(60);
+
+    /** How many of each app, and the per-user send limit of the chat-apps (0 = off). */
+    record Options(int coordinators, int chatApps, int rateLimitPerSecond, int rateLimitBurst) {}
+
+    private final TestInfra.Env env;
+    private final RedisProcess redis;
+    private final List<AppProcess> coordinators = new ArrayList<>();
+    private final List<AppProcess> chatApps = new ArrayList<>();
+    private final AppProcess archiver;
+    private final String keyPrefix = "sys" + UUID.randomUUID().toString().substring(0, 8);
+
+    private Cluster(Options options) {
+        env = TestInfra.newEnv();
+        redis = new RedisProcess(freePort()).start();
+        List<Integer> coordinatorPorts = new ArrayList<>();
+        for (int i = 0; i < options.coordinators(); i++) {
+            coordinatorPorts.add(freePort());
+        }
+        String coordinatorUrls =
+                String.join(
+                        ",", coordinatorPorts.stream().map(p -> "http://127.0.0.1:" + p).toList());
+        String runDir = SystemTestPaths.targetDir().resolve("system-run-" + keyPrefix).toString();
+        List<String> common =
+                List.of(
+                        "--spring.data.redis.url=" + redis.url(),
+                        "--spring.datasource.url=" + env.database().jdbcUrl(),
+                        "--spring.datasource.username=" + env.database().username(),
+                        "--spring.datasource.password=" + env.database().password(),
+                        "--chatroom.redis.key-prefix=" + keyPrefix,
+                        "--chatroom.auth.secret=" + env.authSecret(),
+                        "--chatroom.cluster-key=" + env.clusterKey(),
+                        "--chatroom.allowed-origins=" + ALLOWED_ORIGIN,
+                        "--chatroom.coordinator.urls=" + coordinatorUrls,
+                        "--chatroom.rate-limit.messages-per-second=" + options.rateLimitPerSecond(),
+                        "--chatroom.rate-limit.burst=" + options.rateLimitBurst(),
+                        "--chatroom.backup.dir=" + runDir + "/backups",
+                        "--logging.level.root=INFO");
+        for (int i = 0; i < options.coordinators(); i++) {
+            coordinators.add(
+                    new AppProcess(
+                            "coordinator-" + (i + 1),
+                            SystemTestPaths.jar("coordinator-app"),
+                            coordinatorPorts.get(i),
+                            common));
+        }
+        for (int i = 0; i < options.chatApps(); i++) {
+            int port = freePort();
+            List<String> args = new ArrayList<>(common);
+            args.add("--chatroom.server-id=chat-" + (i + 1));
+            args.add("--chatroom.public-url=http://127.0.0.1:" + port);
+            chatApps.add(
+                    new AppProcess("chat-" + (i + 1), SystemTestPaths.jar("chat-app"), port, args));
+        }
+        archiver =
+                new AppProcess("archiver", SystemTestPaths.jar("archiver-app"), freePort(), common);
+    }
+
+    /** Starts everything and waits until every chat-app is listed by every coordinator. */
+    static Cluster start(Options options) {
+        Cluster cluster = new Cluster(options);
+        try {
+            // Two waves: fewer JVMs warming up at once on 2 cores, and the chat-apps find their
+            // coordinators up.
+            List<AppProcess> first = new ArrayList<>(cluster.coordinators);
+            first.add(cluster.archiver);
+            first.forEach(AppProcess::start);
+            AppProcess.awaitAllReady(first);
+            cluster.chatApps.forEach(AppProcess::start);
+            AppProcess.awaitAllReady(cluster.chatApps);
+            cluster.awaitRegistered(cluster.chatIds());
+        } catch (RuntimeException e) {
+            cluster.close();
+            throw e;
+        }
+        log.info("Cluster {} is up", cluster.keyPrefix);
+        return cluster;
+    }
+
+    private List<AppProcess> all() {
+        List<AppProcess> all = new ArrayList<>(coordinators);
+        all.addAll(chatApps);
+        all.add(archiver);
+        return all;
+    }
+
+    TestInfra.Env env() {
+        return env;
+    }
+
+    RedisProcess redis() {
+        return redis;
+    }
+
+    List<AppProcess> coordinators() {
+        return coordinators;
+    }
+
+    List<String> coordinatorUrls() {
+        return coordinators.stream().map(AppProcess::baseUrl).toList();
+    }
+
+    List<AppProcess> chatApps() {
+        return chatApps;
+    }
+
+    AppProcess chat(String id) {
+        return chatApps.stream()
+                .filter(a -> a.name().equals(id))
+                .findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("No chat-app " + id));
+    }
+
+    Set<String> chatIds() {
+        Set<String> ids = new HashSet<>();
+        chatApps.forEach(a -> ids.add(a.name()));
+        return ids;
+    }
+
+    AppProcess archiver() {
+        return archiver;
+    }
+
+    /** The ids in {@code GET /api/servers} of the first coordinator that answers. */
+    Set<String> liveServerIds() {
+        Set<String> ids = new HashSet<>();
+        for (JsonNode server : liveServers()) {
+            ids.add(server.get("id").asString());
+        }
+        return ids;
+    }
+
+    List<JsonNode> liveServers() {
+        for (AppProcess coordinator : coordinators) {
+            if (!coordinator.isAlive()) {
+                continue;
+            }
+            try {
+                Rest.Response response = Rest.get(coordinator.baseUrl() + "/api/servers", Map.of());
+                if (response.status() == 200) {
+                    List<JsonNode> servers = new ArrayList<>();
+                    response.json().forEach(servers::add);
+                    return servers;
+                }
+            } catch (IOException e) {
+                log.debug("{} did not answer: {}", coordinator.name(), e.toString());
+            }
+        }
+        throw new IllegalStateException("No coordinator answers GET /api/servers");
+    }
+
+    void awaitRegistered(Set<String> ids) {
+        await("chat servers " + ids + " registered")
+                .atMost(REGISTRY_TIMEOUT)
+                .pollInterval(Duration.ofMillis(200))
+                .ignoreExceptions()
+                .until(() -> liveServerIds().containsAll(ids));
+    }
+
+    Connection db() throws SQLException {
+        return DriverManager.getConnection(
+                env.database().jdbcUrl(), env.database().username(), env.database().password());
+    }
+
+    /**
+     * What a PostgreSQL restart looks like to the apps, without restarting the machine's shared
+     * server: every connection to our database is cut and new ones are refused until {@link
+     * #reopenDatabase()}.
+     */
+    void closeDatabase() throws SQLException {
+        String name = databaseName();
+        adminExecute("ALTER DATABASE " + name + " ALLOW_CONNECTIONS false");
+        adminExecute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '"
+                        + name
+                        + "' AND pid <> pg_backend_pid()");
+    }
+
+    void reopenDatabase() throws SQLException {
+        adminExecute("ALTER DATABASE " + databaseName() + " ALLOW_CONNECTIONS true");
+    }
+
+    private String databaseName() {
+        String url = env.database().jdbcUrl().split("\\?", 2)[0];
+        return url.substring(url.lastIndexOf('/') + 1);
+    }
+
+    private void adminExecute(String sql) throws SQLException {
+        String url = env.database().jdbcUrl().split("\\?", 2)[0];
+        String adminUrl = url.substring(0, url.lastIndexOf('/') + 1) + "postgres";
+        try (Connection c =
+                        DriverManager.getConnection(
+                                adminUrl, env.database().username(), env.database().password());
+                Statement st = c.createStatement()) {
+            st.execute(sql);
+        }
+    }
+
+    @Override
+    public void close() {
+        all().forEach(AppProcess::stopQuietly);
+        redis.stopQuietly();
+        try {
+            reopenDatabase();
+        } catch (SQLException e) {
+            log.warn("Could not reopen the test database: {}", e.toString());
+        }
+    }
+
+    static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,117 @@
+package io.chatroom.systemtests;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A private {@code redis-server} for one cluster, with the append-only file on (as the launcher and
+ * compose run it), so it can be stopped and started again on the same port without losing acked
+ * data.
+ */
+final class RedisProcess {
+    private static final Logger log = LoggerFactory.getLogger(RedisProcess.class);
+    private static final String REDIS_SERVER = "/usr/bin/redis-server";
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    private static final int PROBE_TIMEOUT_MILLIS = 500;
+
+    private final int port;
+    private final Path dir;
+    private final Path logFile;
+    private volatile Process process;
+
+    RedisProcess(int port) {
+        this.port = port;
+        this.dir =
+                SystemTestPaths.targetDir()
+                        .resolve("system-redis")
+                        .resolve(UUID.randomUUID().toString());
+        this.logFile = SystemTestPaths.logDir().resolve("redis-" + port + ".log");
+    }
+
+    static boolean available() {
+        return Files.isExecutable(Path.of(REDIS_SERVER));
+    }
+
+    String url() {
+        return "redis://127.0.0.1:" + port;
+    }
+
+    RedisProcess start() {
+        try {
+            Files.createDirectories(dir);
+            Files.createDirectories(logFile.getParent());
+            process =
+                    new ProcessBuilder(
+                                    List.of(
+                                            REDIS_SERVER,
+                                            "--port",
+                                            Integer.toString(port),
+                                            "--bind",
+                                            "127.0.0.1",
+                                            "--appendonly",
+                                            "yes",
+                                            "--appendfsync",
+                                            "everysec",
+                                            "--save",
+                                            "",
+                                            "--dir",
+                                            dir.toString()))
+                            .redirectErrorStream(true)
+                            .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+                            .start();
+        } catch (IOException e) {
+            throw new IllegalStateException("Could not start redis-server", e);
+        }
+        await("redis-server on " + port).atMost(TIMEOUT).until(this::answersPing);
+        log.info("redis-server (pid {}) ready on port {}", process.pid(), port);
+        return this;
+    }
+
+    /** SIGTERM: Redis writes its append-only file and exits. */
+    void stop() {
+        process.destroy();
+        try {
+            if (!process.waitFor(TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        log.info("redis-server on port {} stopped", port);
+    }
+
+    void stopQuietly() {
+        if (process != null && process.isAlive()) {
+            stop();
+        }
+    }
+
+    boolean answersPing() {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), PROBE_TIMEOUT_MILLIS);
+            socket.setSoTimeout(PROBE_TIMEOUT_MILLIS);
+            OutputStream out = socket.getOutputStream();
+            out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            byte[] reply = in.readNBytes("+PONG".length());
+            return "+PONG".equals(new String(reply, StandardCharsets.US_ASCII));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}

@@ -168,7 +168,10 @@ class BrowserSystemTests {
                             () ->
                                     dashboardServers(dashboard).equals("chat-1=1,chat-2=1")
                                             && "up".equals(dashboard.js(ARCHIVER_STATE))
-                                            && !"0".equals(String.valueOf(dashboard.js(ROOM_ROWS))));
+                                            && !"0"
+                                                    .equals(
+                                                            String.valueOf(
+                                                                    dashboard.js(ROOM_ROWS))));
             dashboard.screenshot(screenshotsDir().resolve("dashboard.png"));
             assertThat(dashboard.consoleErrors()).isEmpty();
         }

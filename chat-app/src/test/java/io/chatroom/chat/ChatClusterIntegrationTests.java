@@ -584,6 +584,13 @@ class ChatClusterIntegrationTests {
         assertThat(onA.closed).succeedsWithin(Duration.ofSeconds(5));
         assertThat(onB.closed).succeedsWithin(Duration.ofSeconds(5));
         assertThat(other.closed).isNotDone();
+        // Stock STOMP clients learn why: an ERROR frame comes before the close.
+        for (StompTestClient closed : List.of(onA, onB)) {
+            StompTestClient.Frame farewell = closed.nextControl();
+            assertThat(farewell.command()).isEqualTo("ERROR");
+            assertThat(farewell.header("message")).isEqualTo("token revoked");
+            assertThat(closed.closed.join()).isIn(1002, 1008);
+        }
     }
 
     @Test
@@ -593,6 +600,91 @@ class ChatClusterIntegrationTests {
         clients.add(client);
         redis.opsForValue().set(keys.revokedToken(Tokens.tokenId(token)), "1", Duration.ofHours(1));
         assertThat(client.closed).succeedsWithin(Duration.ofSeconds(5));
+    }
+
+    // ---- a stock STOMP 1.2 client ----
+
+    @Test
+    void aStockClientMayOmitContentTypeAndAskForHeartBeats() {
+        String room = "stock";
+        StompTestClient watcher = client(nodeB, "stock-watcher");
+        watcher.subscribeAndWait("room", "/topic/rooms/" + room, Map.of());
+        StompTestClient stock = StompTestClient.open(nodeA.wsUrl(), null);
+        clients.add(stock);
+        StompTestClient.Frame connected = stock.connect(tokens.valid("stock-user"), "10000,10000");
+        assertThat(connected.command()).isEqualTo("CONNECTED");
+        assertThat(connected.header("version")).isEqualTo("1.2");
+        // The server honours the requested heart-beats instead of answering 0,0.
+        assertThat(connected.header("heart-beat")).isEqualTo("10000,10000");
+        stock.subscribe("acks", "/user/queue/acks", Map.of());
+        stock.subscribe("errors", "/user/queue/errors", Map.of());
+
+        String dest = "/app/rooms/" + room;
+        String bare = body(UUID.randomUUID().toString(), "no content-type, no length");
+        stock.sendFrame("SEND", Map.of("destination", dest), bare);
+        String sized = body(UUID.randomUUID().toString(), "no content-type, with length ü");
+        stock.sendFrame(
+                "SEND",
+                Map.of(
+                        "destination",
+                        dest,
+                        "content-length",
+                        Integer.toString(sized.getBytes(StandardCharsets.UTF_8).length)),
+                sized);
+        String typed = body(UUID.randomUUID().toString(), "json with length");
+        stock.sendFrame(
+                "SEND",
+                Map.of(
+                        "destination",
+                        dest,
+                        "content-type",
+                        "application/json",
+                        "content-length",
+                        Integer.toString(typed.getBytes(StandardCharsets.UTF_8).length)),
+                typed);
+
+        assertThat(List.of(ack(stock).seq(), ack(stock).seq(), ack(stock).seq()))
+                .containsExactly(1L, 2L, 3L);
+        assertThat(take(watcher, "room", 3))
+                .extracting(ChatMessage::text)
+                .containsExactly(
+                        "no content-type, no length",
+                        "no content-type, with length ü",
+                        "json with length");
+        assertThat(stock.frames("errors")).isEmpty();
+    }
+
+    // ---- Redis losing data ----
+
+    @Test
+    void seqsDoNotRepeatWhenRedisComesBackWithAnOlderOrNoCounter() {
+        String room = "amnesia";
+        StompTestClient watcher = client(nodeA, "amnesia-watcher");
+        watcher.subscribeAndWait("room", "/topic/rooms/" + room, Map.of());
+        StompTestClient sender = client(nodeB, "amnesia-sender");
+        String dest = "/app/rooms/" + room;
+        for (int i = 1; i <= 3; i++) {
+            sender.send(dest, body(UUID.randomUUID().toString(), "m" + i));
+            assertThat(ack(sender).seq()).isEqualTo(i);
+        }
+        assertThat(seqs(take(watcher, "room", 3))).containsExactly(1L, 2L, 3L);
+
+        // Redis restarted from an AOF that lost the last writes: the counter went back to 1.
+        redis.opsForValue().set(keys.roomSeq(room), "1");
+        // The relays' re-sync raises it to what they already forwarded.
+        await().atMost(WAIT)
+                .until(() -> Long.parseLong(redis.opsForValue().get(keys.roomSeq(room))) >= 3);
+        sender.send(dest, body(UUID.randomUUID().toString(), "after restart"));
+        assertThat(ack(sender).seq()).isEqualTo(4);
+        assertThat(message(watcher.next("room")).text()).isEqualTo("after restart");
+
+        // Redis wiped, the archive (empty here) is behind: seeding uses what servers gave out.
+        redis.delete(List.of(keys.roomSeq(room), keys.roomWindow(room)));
+        sender.send(dest, body(UUID.randomUUID().toString(), "after wipe"));
+        assertThat(ack(sender).seq()).isEqualTo(5);
+        ChatMessage afterWipe = message(watcher.next("room"));
+        assertThat(afterWipe.seq()).isEqualTo(5);
+        assertThat(afterWipe.text()).isEqualTo("after wipe");
     }
 
     @Test

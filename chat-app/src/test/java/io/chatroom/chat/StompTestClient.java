@@ -45,10 +45,15 @@ final class StompTestClient implements WebSocket.Listener {
 
     /** CONNECTs and returns the server's answer: CONNECTED or ERROR. */
     Frame connect(String token) {
+        return connect(token, "0,0");
+    }
+
+    /** CONNECTs asking for the given heart-beats ("cx,cy") and returns the server's answer. */
+    Frame connect(String token, String heartBeat) {
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("accept-version", "1.2");
         headers.put("host", "localhost");
-        headers.put("heart-beat", "0,0");
+        headers.put("heart-beat", heartBeat);
         if (token != null) {
             headers.put("Authorization", "Bearer " + token);
         }

@@ -13,6 +13,7 @@ public record ChatroomProperties(
         List<String> allowedOrigins,
         int windowSize,
         Duration idempotencyTtl,
+        Duration stompHeartbeat,
         Auth auth,
         Redis redis,
         Coordinator coordinator,
@@ -36,8 +37,8 @@ public record ChatroomProperties(
     /** Token checking. */
     public record Auth(String secret, Duration revocationCheckInterval) {}
 
-    /** Redis key layout. */
-    public record Redis(String keyPrefix) {}
+    /** Redis key layout, and the longest wait between reconnect attempts after Redis went away. */
+    public record Redis(String keyPrefix, Duration reconnectMaxDelay) {}
 
     /** Where heartbeats go. */
     public record Coordinator(List<String> urls, Duration heartbeatInterval) {

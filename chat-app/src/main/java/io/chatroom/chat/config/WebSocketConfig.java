@@ -2,11 +2,13 @@ package io.chatroom.chat.config;
 
 import io.chatroom.chat.session.InboundFrameGuard;
 import io.chatroom.chat.session.SessionRegistry;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Lazy;
 import org.springframework.messaging.simp.config.ChannelRegistration;
 import org.springframework.messaging.simp.config.MessageBrokerRegistry;
-import org.springframework.web.socket.config.annotation.EnableWebSocketMessageBroker;
+import org.springframework.scheduling.TaskScheduler;
 import org.springframework.web.socket.config.annotation.StompEndpointRegistry;
 import org.springframework.web.socket.config.annotation.WebSocketMessageBrokerConfigurer;
 import org.springframework.web.socket.config.annotation.WebSocketTransportRegistration;
@@ -15,10 +17,10 @@ import org.springframework.web.socket.server.standard.ServletServerContainerFact
 
 /**
  * STOMP 1.2 over plain WebSocket at {@code /ws}. The simple broker only carries the per-user queues
- * (acks, errors); room topics are fanned out by the relay so that their order is kept.
+ * (acks, errors); room topics are fanned out by the relay so that their order is kept. The broker
+ * itself is set up by {@link StompBrokerConfig}.
  */
 @Configuration(proxyBeanMethods = false)
-@EnableWebSocketMessageBroker
 class WebSocketConfig implements WebSocketMessageBrokerConfigurer {
     /** Room of the container's buffer above the STOMP limit, so STOMP reports the overflow. */
     private static final int CONTAINER_BUFFER_HEADROOM = 1024;
@@ -27,13 +29,16 @@ class WebSocketConfig implements WebSocketMessageBrokerConfigurer {
     private final InboundFrameGuard guard;
     private final SessionRegistry sessions;
     private final StompSubProtocolErrorHandler errorFrames;
+    private final TaskScheduler heartbeats;
 
     WebSocketConfig(
             ChatroomProperties properties,
             InboundFrameGuard guard,
             SessionRegistry sessions,
-            StompSubProtocolErrorHandler errorFrames) {
+            StompSubProtocolErrorHandler errorFrames,
+            @Lazy @Qualifier("messageBrokerTaskScheduler") TaskScheduler heartbeats) {
         this.properties = properties;
+        this.heartbeats = heartbeats;
         this.guard = guard;
         this.sessions = sessions;
         this.errorFrames = errorFrames;
@@ -53,7 +58,12 @@ class WebSocketConfig implements WebSocketMessageBrokerConfigurer {
     public void configureMessageBroker(MessageBrokerRegistry registry) {
         registry.setApplicationDestinationPrefixes("/app");
         registry.setUserDestinationPrefix("/user");
-        registry.enableSimpleBroker("/queue");
+        long heartbeat = properties.stompHeartbeat().toMillis();
+        // Without a scheduler the broker answers every CONNECT with heart-beat:0,0 and idle stock
+        // clients that asked for heart-beats may give up on the connection.
+        registry.enableSimpleBroker("/queue")
+                .setTaskScheduler(heartbeats)
+                .setHeartbeatValue(new long[] {heartbeat, heartbeat});
         registry.setPreservePublishOrder(true);
     }
 

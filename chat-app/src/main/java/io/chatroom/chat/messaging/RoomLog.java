@@ -6,8 +6,10 @@ import io.chatroom.common.RedisKeys;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,8 +25,9 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * A room's log in Redis: one Lua call per message assigns the next seq and Redis's time, adds it to
  * the room's window, the archive queue and the room's channel, and remembers the client's message
- * id, all or nothing. A missing counter is seeded from the archive's high-water mark so a room's
- * seq never goes back.
+ * id, all or nothing. A missing counter is seeded from the higher of the archive's high-water mark
+ * and the highest seq this server has acked or forwarded in the room, and a counter found below the
+ * latter is raised, so a room's seq does not go back after Redis lost data.
  */
 @Component
 public class RoomLog {
@@ -43,6 +46,11 @@ public class RoomLog {
     private final RedisKeys keys;
     private final JsonMapper json;
     private final DefaultRedisScript<List> appendScript;
+    private final DefaultRedisScript<Long> raiseScript;
+
+    /** Room -> highest seq this server acked or forwarded; outlives a Redis wipe. */
+    private final Map<String, Long> highestSeen = new ConcurrentHashMap<>();
+
     private final String windowSize;
     private final String idempotencyTtlSeconds;
     private final Timer redisLatency;
@@ -63,6 +71,9 @@ public class RoomLog {
         this.appendScript = new DefaultRedisScript<>();
         this.appendScript.setLocation(new ClassPathResource("scripts/append-message.lua"));
         this.appendScript.setResultType(List.class);
+        this.raiseScript = new DefaultRedisScript<>();
+        this.raiseScript.setLocation(new ClassPathResource("scripts/raise-seq.lua"));
+        this.raiseScript.setResultType(Long.class);
         this.windowSize = Integer.toString(properties.windowSize());
         this.idempotencyTtlSeconds = Long.toString(properties.idempotencyTtl().toSeconds());
         this.redisLatency =
@@ -114,6 +125,7 @@ public class RoomLog {
                 long kind = ((Number) result.get(0)).longValue();
                 long seq = ((Number) result.get(1)).longValue();
                 if (kind == NEW_MESSAGE || kind == RETRY) {
+                    noteSeq(room, seq);
                     return new Appended(seq, kind == RETRY);
                 }
                 seedCounter(room, clientMessageId);
@@ -143,7 +155,42 @@ public class RoomLog {
             throw new ChatException(
                     ErrorCodes.UNAVAILABLE, "archive unavailable, retry", clientMessageId);
         }
-        redis.opsForValue().setIfAbsent(keys.roomSeq(room), Long.toString(archived));
+        long seed = Math.max(archived, highestSeen(room));
+        Boolean seeded = redis.opsForValue().setIfAbsent(keys.roomSeq(room), Long.toString(seed));
+        // A new room starts at 0 quietly; a higher seed means Redis lost a counter.
+        if (Boolean.TRUE.equals(seeded) && seed > 0) {
+            log.warn(
+                    "seq counter of room {} was missing (Redis lost data?); seeded at {}",
+                    room,
+                    seed);
+        }
+    }
+
+    /** Remembers that {@code seq} was given out in the room (acked or forwarded by this server). */
+    public void noteSeq(String room, long seq) {
+        highestSeen.merge(room, seq, Math::max);
+    }
+
+    /** The highest seq this server acked or forwarded in the room since it started, 0 if none. */
+    public long highestSeen(String room) {
+        return highestSeen.getOrDefault(room, 0L);
+    }
+
+    /**
+     * Raises the room's counter to at least {@code atLeast} if it exists and is lower (Redis came
+     * back with older data); returns whether it was raised.
+     */
+    public boolean raiseCounter(String room, long atLeast) {
+        Long raised =
+                redis.execute(raiseScript, List.of(keys.roomSeq(room)), Long.toString(atLeast));
+        if (raised != null && raised == 1) {
+            log.warn(
+                    "seq counter of room {} was below seqs already given out; raised to {}",
+                    room,
+                    atLeast);
+            return true;
+        }
+        return false;
     }
 
     /** The last seq given out in the room, 0 when none. */

@@ -1,7 +1,10 @@
 package io.chatroom.chat.relay;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.messaging.MessageHandler;
@@ -12,20 +15,28 @@ import org.springframework.messaging.simp.stomp.StompHeaderAccessor;
 import org.springframework.messaging.support.MessageBuilder;
 import org.springframework.stereotype.Component;
 import org.springframework.util.MimeTypeUtils;
+import org.springframework.web.socket.CloseStatus;
+import org.springframework.web.socket.TextMessage;
 import org.springframework.web.socket.WebSocketHandler;
+import org.springframework.web.socket.WebSocketSession;
+import org.springframework.web.socket.handler.SessionLimitExceededException;
 
 /**
  * Writes frames to one session on the calling thread, bypassing the multi-threaded client outbound
  * channel (which would reorder them). The caller is a room's serial executor, so a room's frames
- * reach every session in seq order; Spring's per-session buffer still applies the send time and
- * buffer limits.
+ * reach every session in seq order. Room messages are written pre-encoded straight to the session's
+ * Spring send-side decorator, other frames through Spring's STOMP handler; both use that one
+ * decorator, so the send time and buffer limits apply and the two kinds never interleave within a
+ * frame.
  */
 @Component
 public class FrameWriter {
+    private static final Logger log = LoggerFactory.getLogger(FrameWriter.class);
     private static final byte[] EMPTY = new byte[0];
 
     private final ObjectProvider<WebSocketHandler> stompHandler;
     private volatile MessageHandler sink;
+    private volatile SessionTrackingSubProtocolHandler sessions;
 
     FrameWriter(
             @Qualifier("subProtocolWebSocketHandler") ObjectProvider<WebSocketHandler> handler) {
@@ -39,6 +50,44 @@ public class FrameWriter {
             sink = current;
         }
         return current;
+    }
+
+    private SessionTrackingSubProtocolHandler sessions() {
+        SessionTrackingSubProtocolHandler current = sessions;
+        if (current == null) {
+            current = (SessionTrackingSubProtocolHandler) stompHandler.getObject();
+            sessions = current;
+        }
+        return current;
+    }
+
+    /** Spring's send-side decorator of an open session, or null. */
+    WebSocketSession session(String sessionId) {
+        return sessions().session(sessionId);
+    }
+
+    /**
+     * Writes one pre-encoded STOMP frame. A failed write closes the session as Spring's STOMP
+     * handler would: with the limit's status when a send-time or buffer limit was exceeded, else as
+     * a protocol error.
+     */
+    void send(WebSocketSession session, String frame) {
+        try {
+            session.sendMessage(new TextMessage(frame));
+        } catch (SessionLimitExceededException e) {
+            close(session, e.getStatus());
+        } catch (IOException | RuntimeException e) {
+            log.debug("writing to session {} failed: {}", session.getId(), e.toString());
+            close(session, CloseStatus.PROTOCOL_ERROR);
+        }
+    }
+
+    private static void close(WebSocketSession session, CloseStatus status) {
+        try {
+            session.close(status);
+        } catch (IOException | RuntimeException e) {
+            log.debug("closing session {} failed: {}", session.getId(), e.toString());
+        }
     }
 
     void message(

@@ -21,6 +21,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Qualifier;
@@ -32,6 +33,7 @@ import org.springframework.data.redis.listener.RedisMessageListenerContainer;
 import org.springframework.data.redis.listener.Topic;
 import org.springframework.scheduling.TaskScheduler;
 import org.springframework.stereotype.Component;
+import org.springframework.web.socket.WebSocketSession;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -39,8 +41,10 @@ import tools.jackson.databind.json.JsonMapper;
  * order. Per room it keeps the last seq forwarded: the next seq is forwarded, older ones are
  * dropped as duplicates, and a jump is first filled from the room's window (pub/sub is
  * at-most-once). A periodic re-sync against the room's counter catches lost trailing messages and
- * recovers after Redis outages. All work of one room runs on one serial executor, so replays, live
- * frames and presence updates of a room never interleave.
+ * recovers after Redis outages; it also raises a counter found below what this server already
+ * forwarded (Redis came back with older data), so seqs are not given out twice. All work of one
+ * room runs on one serial executor, so replays, live frames and presence updates of a room never
+ * interleave.
  */
 @Component
 public class RoomRelay implements MessageListener {
@@ -121,15 +125,20 @@ public class RoomRelay implements MessageListener {
     private static final class Subscriber {
         final String sessionId;
         final String subscriptionId;
+        final String escapedSubscriptionId;
         final String user;
         long delivered;
 
         /** For a resume: the seq the client expects first; 0 once checked. */
         long expectedFirst;
 
+        /** Spring's send-side decorator of the session, looked up at the first message frame. */
+        WebSocketSession session;
+
         Subscriber(String sessionId, String subscriptionId, String user) {
             this.sessionId = sessionId;
             this.subscriptionId = subscriptionId;
+            this.escapedSubscriptionId = MessageFrame.escape(subscriptionId);
             this.user = user;
         }
     }
@@ -140,6 +149,14 @@ public class RoomRelay implements MessageListener {
         final String presenceDestination;
         final SerialExecutor executor = new SerialExecutor(pool);
         final List<Topic> topics;
+
+        /**
+         * Live messages handed to the executor and not yet processed. While some are queued, the
+         * re-sync leaves the room alone: a backlog longer than the window would otherwise be
+         * "repaired" from a window that no longer holds its start, skipping seqs still queued.
+         */
+        final AtomicInteger queuedLive = new AtomicInteger();
+
         // Fields below are touched only on the executor.
         final Map<String, Subscriber> messageSubs = new LinkedHashMap<>();
         final Map<String, Subscriber> presenceSubs = new LinkedHashMap<>();
@@ -193,7 +210,10 @@ public class RoomRelay implements MessageListener {
                     Subscriber sub = new Subscriber(sessionId, subscriptionId, user);
                     List<String> replayed = replayFor(state, sub, replay);
                     for (String message : replayed) {
-                        deliver(state, sub, message, MessageJson.seq(message));
+                        long seq = MessageJson.seq(message);
+                        if (deliver(sub, new MessageFrame(state.destination, seq, message), seq)) {
+                            forwarded.increment();
+                        }
                     }
                     // Seqs trimmed from the window are skipped; live frames continue after cursor.
                     sub.delivered = Math.max(sub.delivered, state.cursor);
@@ -346,11 +366,13 @@ public class RoomRelay implements MessageListener {
             state.executor.execute(() -> refreshPresence(state));
         } else {
             String body = new String(message.getBody(), StandardCharsets.UTF_8);
+            state.queuedLive.incrementAndGet();
             state.executor.execute(() -> onLive(state, body));
         }
     }
 
     private void onLive(RoomState state, String message) {
+        state.queuedLive.decrementAndGet();
         if (!state.active) {
             return;
         }
@@ -388,12 +410,18 @@ public class RoomRelay implements MessageListener {
             return;
         }
         state.cursor = seq;
+        roomLog.noteSeq(state.room, seq);
         if (state.messageSubs.isEmpty()) {
             return;
         }
+        MessageFrame frame = new MessageFrame(state.destination, seq, message);
+        int written = 0;
         for (Subscriber sub : state.messageSubs.values()) {
-            deliver(state, sub, message, seq);
+            if (deliver(sub, frame, seq)) {
+                written++;
+            }
         }
+        forwarded.increment(written);
         try {
             deliveryLatency.record(Duration.between(MessageJson.sentAt(message), Instant.now()));
         } catch (RuntimeException e) {
@@ -401,25 +429,28 @@ public class RoomRelay implements MessageListener {
         }
     }
 
-    private void deliver(RoomState state, Subscriber sub, String message, long seq) {
+    /** Writes the frame unless the subscriber already has this seq; true if written. */
+    private boolean deliver(Subscriber sub, MessageFrame frame, long seq) {
         if (seq <= sub.delivered) {
-            return;
+            return false;
         }
-        Map<String, String> headers = Map.of();
+        String windowStart = null;
         if (sub.expectedFirst > 0) {
             if (seq > sub.expectedFirst) {
-                headers = Map.of(WINDOW_START_HEADER, Long.toString(seq));
+                windowStart = Long.toString(seq);
             }
             sub.expectedFirst = 0;
         }
         sub.delivered = seq;
-        frames.message(
-                sub.sessionId,
-                sub.subscriptionId,
-                state.destination,
-                message.getBytes(StandardCharsets.UTF_8),
-                headers);
-        forwarded.increment();
+        if (sub.session == null) {
+            sub.session = frames.session(sub.sessionId);
+            if (sub.session == null) {
+                // Closed: the disconnect removes this subscriber shortly.
+                return false;
+            }
+        }
+        frames.send(sub.session, frame.forSubscription(sub.escapedSubscriptionId, windowStart));
+        return true;
     }
 
     private void refreshPresence(RoomState state) {
@@ -460,13 +491,56 @@ public class RoomRelay implements MessageListener {
             return;
         }
         try {
-            long latest = roomLog.currentSeq(state.room);
-            if (latest > state.cursor) {
+            long latest = raiseIfBehind(state);
+            // Queued live messages come next; their own gap check repairs what pub/sub lost.
+            if (latest > state.cursor && state.queuedLive.get() == 0) {
                 repair(state, latest);
             }
         } catch (DataAccessException e) {
             log.debug("re-sync of room {} failed: {}", state.room, e.toString());
         }
         refreshPresence(state);
+    }
+
+    /**
+     * Reads the room's counter and, if Redis holds less than this server already gave out (a
+     * restart that lost the last writes, a wipe re-seeded from a lagging archive), raises it first
+     * so the next SEND does not reuse a seq subscribers have seen. Returns the counter.
+     */
+    private long raiseIfBehind(RoomState state) {
+        long latest = roomLog.currentSeq(state.room);
+        long highest = Math.max(state.cursor, roomLog.highestSeen(state.room));
+        if (latest > 0 && latest < highest && roomLog.raiseCounter(state.room, highest)) {
+            latest = roomLog.currentSeq(state.room);
+        }
+        return latest;
+    }
+
+    /**
+     * Redis lost its data (the cluster epoch changed): every room re-syncs at once. Its counter is
+     * raised to what this server forwarded, and its cursor restarts from the counter so messages
+     * Redis now holds are forwarded from the window rather than dropped as duplicates; each
+     * subscription still gets every seq at most once.
+     */
+    public void redisDataLost() {
+        for (RoomState state : rooms.values()) {
+            state.executor.execute(() -> resyncAfterDataLoss(state));
+        }
+    }
+
+    private void resyncAfterDataLoss(RoomState state) {
+        if (!state.active) {
+            return;
+        }
+        try {
+            long latest = raiseIfBehind(state);
+            if (latest > state.cursor) {
+                repair(state, latest);
+            } else {
+                state.cursor = latest;
+            }
+        } catch (DataAccessException e) {
+            log.debug("re-sync of room {} after data loss failed: {}", state.room, e.toString());
+        }
     }
 }

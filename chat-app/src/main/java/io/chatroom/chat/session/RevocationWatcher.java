@@ -1,6 +1,7 @@
 package io.chatroom.chat.session;
 
 import io.chatroom.chat.config.ChatroomProperties;
+import io.chatroom.chat.relay.FrameWriter;
 import io.chatroom.common.RedisKeys;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -22,20 +23,27 @@ import org.springframework.web.socket.CloseStatus;
 /**
  * Closes sessions of logged-out tokens within seconds: at once on the revocation publish, and by a
  * periodic re-check of every open session's token id in case a publish was missed. Also closes
- * sessions whose token expired.
+ * sessions whose token expired. Each gets a STOMP ERROR frame ({@code message:token revoked} or
+ * {@code token expired}) first, so stock STOMP clients report why.
  */
 @Component
 class RevocationWatcher implements MessageListener {
     private static final Logger log = LoggerFactory.getLogger(RevocationWatcher.class);
-    static final CloseStatus REVOKED = CloseStatus.POLICY_VIOLATION.withReason("token revoked");
-    static final CloseStatus EXPIRED = CloseStatus.POLICY_VIOLATION.withReason("token expired");
+    static final String TOKEN_REVOKED = "token revoked";
+    static final String TOKEN_EXPIRED = "token expired";
+    static final CloseStatus REVOKED = CloseStatus.POLICY_VIOLATION.withReason(TOKEN_REVOKED);
+    static final CloseStatus EXPIRED = CloseStatus.POLICY_VIOLATION.withReason(TOKEN_EXPIRED);
+    private static final String LOG_IN_AGAIN = "log in again and reconnect with the new token";
 
     private final SessionRegistry sessions;
     private final StringRedisTemplate redis;
     private final RedisKeys keys;
+    private final FrameWriter frames;
+    private final TaskScheduler scheduler;
 
     RevocationWatcher(
             SessionRegistry sessions,
+            FrameWriter frames,
             StringRedisTemplate redis,
             RedisKeys keys,
             RedisMessageListenerContainer container,
@@ -44,6 +52,8 @@ class RevocationWatcher implements MessageListener {
         this.sessions = sessions;
         this.redis = redis;
         this.keys = keys;
+        this.frames = frames;
+        this.scheduler = scheduler;
         container.addMessageListener(this, new ChannelTopic(keys.revocationChannel()));
         scheduler.scheduleWithFixedDelay(
                 this::recheck, properties.auth().revocationCheckInterval());
@@ -52,21 +62,36 @@ class RevocationWatcher implements MessageListener {
     @Override
     public void onMessage(Message message, byte[] pattern) {
         String tokenId = new String(message.getBody(), StandardCharsets.UTF_8).trim();
-        int closed = sessions.closeWhere(p -> p.tokenId().equals(tokenId), REVOKED);
-        if (closed > 0) {
-            log.info("closed {} session(s) of a revoked token", closed);
-        }
+        // Off the Redis I/O thread: writing the ERROR frame may block on a slow client.
+        scheduler.schedule(
+                () -> {
+                    int closed = closeRevoked(tokenId);
+                    if (closed > 0) {
+                        log.info("closed {} session(s) of a revoked token", closed);
+                    }
+                },
+                Instant.now());
+    }
+
+    private int closeRevoked(String tokenId) {
+        return sessions.closeWhere(
+                p -> p.tokenId().equals(tokenId),
+                REVOKED,
+                id -> frames.error(id, TOKEN_REVOKED, LOG_IN_AGAIN));
     }
 
     void recheck() {
         Instant now = Instant.now();
-        sessions.closeWhere(p -> p.expiresAt().isBefore(now), EXPIRED);
+        sessions.closeWhere(
+                p -> p.expiresAt().isBefore(now),
+                EXPIRED,
+                id -> frames.error(id, TOKEN_EXPIRED, LOG_IN_AGAIN));
         Set<String> tokenIds = new HashSet<>();
         sessions.principals().forEach(p -> tokenIds.add(p.tokenId()));
         try {
             for (String tokenId : tokenIds) {
                 if (Boolean.TRUE.equals(redis.hasKey(keys.revokedToken(tokenId)))) {
-                    sessions.closeWhere(p -> p.tokenId().equals(tokenId), REVOKED);
+                    closeRevoked(tokenId);
                 }
             }
         } catch (DataAccessException e) {

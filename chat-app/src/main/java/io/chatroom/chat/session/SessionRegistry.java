@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -93,11 +94,24 @@ public class SessionRegistry implements WebSocketHandlerDecoratorFactory {
         return result;
     }
 
-    /** Closes every session whose principal matches; returns how many. */
-    int closeWhere(Predicate<ChatPrincipal> match, CloseStatus status) {
+    /**
+     * Closes every session whose principal matches, after handing its id to {@code beforeClose}
+     * (e.g. to send an ERROR frame); returns how many.
+     */
+    int closeWhere(
+            Predicate<ChatPrincipal> match, CloseStatus status, Consumer<String> beforeClose) {
         int closed = 0;
         for (Entry e : sessions.values()) {
             if (e.principal() != null && match.test(e.principal())) {
+                try {
+                    beforeClose.accept(e.session().getId());
+                } catch (RuntimeException ex) {
+                    log.debug(
+                            "farewell to session {} failed: {}",
+                            e.session().getId(),
+                            ex.toString());
+                }
+                // Usually already closed after the ERROR frame; this makes sure it is.
                 close(e.session(), status);
                 closed++;
             }

@@ -1,0 +1,226 @@
+package io.chatroom.chat;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.chatroom.common.ChatError;
+import io.chatroom.common.ChatMessage;
+import io.chatroom.common.ErrorCodes;
+import io.chatroom.common.RedisKeys;
+import io.chatroom.common.SendAck;
+import io.chatroom.testsupport.TestInfra;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.springframework.data.redis.core.StringRedisTemplate;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * A chat-app whose Redis goes away: SENDs are refused with {@code unavailable} within seconds (no
+ * hang, no silent drop), and once Redis is back (empty, as after a wipe) the same app acks with the
+ * next seq and its subscribers resume, without a restart.
+ */
+class RedisOutageIntegrationTests {
+    private static final Path REDIS_SERVER = Path.of("/usr/bin/redis-server");
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final Duration FAIL_FAST = Duration.ofSeconds(8);
+    private static final Duration RECOVERY = Duration.ofSeconds(60);
+    private static final Duration POLL = Duration.ofMillis(200);
+
+    @Test
+    void sendsFailFastWhileRedisIsDownAndWorkAgainWhenItReturns() {
+        assumeTrue(
+                Files.isExecutable(REDIS_SERVER),
+                "no " + REDIS_SERVER + ": cannot stop and restart a private Redis, skipped");
+        int port = freePort();
+        TestInfra.Env env = TestInfra.newEnv();
+        RedisKeys keys = new RedisKeys(env.keyPrefix());
+        Tokens tokens = new Tokens(env.authSecret());
+        String room = "outage";
+        String dest = "/app/rooms/" + room;
+        try (FakeCoordinator coordinator = new FakeCoordinator();
+                PrivateRedis privateRedis = PrivateRedis.start(port)) {
+            ChatNode node =
+                    ChatNode.start(
+                            env,
+                            "node-outage",
+                            coordinator.url(),
+                            Map.of("spring.data.redis.url", privateRedis.url()));
+            StompTestClient watcher = null;
+            StompTestClient sender = null;
+            try {
+                StringRedisTemplate redis = node.context.getBean(StringRedisTemplate.class);
+                watcher = StompTestClient.connected(node.wsUrl(), tokens.valid("outage-watcher"));
+                watcher.subscribeAndWait("room", "/topic/rooms/" + room, Map.of());
+                sender = StompTestClient.connected(node.wsUrl(), tokens.valid("outage-sender"));
+                sender.send(dest, body(UUID.randomUUID().toString(), "before"));
+                assertThat(ack(sender).seq()).isEqualTo(1);
+                assertThat(message(watcher).seq()).isEqualTo(1);
+                String epochBefore =
+                        await().atMost(RECOVERY)
+                                .until(() -> redis.opsForValue().get(keys.epoch()), e -> e != null);
+
+                privateRedis.stop();
+                String lostId = UUID.randomUUID().toString();
+                long start = System.nanoTime();
+                sender.send(dest, body(lostId, "while down"));
+                ChatError refused = JSON.readValue(sender.next("errors").body(), ChatError.class);
+                Duration took = Duration.ofNanos(System.nanoTime() - start);
+                assertThat(refused.code()).isEqualTo(ErrorCodes.UNAVAILABLE);
+                assertThat(refused.clientMessageId()).isEqualTo(lostId);
+                assertThat(took).isLessThan(FAIL_FAST);
+                assertThat(sender.frames("acks")).isEmpty();
+
+                privateRedis.restart();
+                // As a client would: retry with the same clientMessageId until acked.
+                SendAck acked = sendUntilAcked(sender, dest, body(lostId, "while down"));
+                // Redis came back empty; the counter resumes above what this server gave out.
+                assertThat(acked.seq()).isEqualTo(2);
+                ChatMessage resumed = message(watcher);
+                assertThat(resumed.seq()).isEqualTo(2);
+                assertThat(resumed.text()).isEqualTo("while down");
+                // The wiped epoch was replaced by a new random value, not a constant.
+                assertThat(redis.opsForValue().get(keys.epoch()))
+                        .isNotNull()
+                        .isNotEqualTo(epochBefore);
+                StompTestClient late =
+                        StompTestClient.connected(node.wsUrl(), tokens.valid("late-comer"));
+                late.close();
+            } finally {
+                if (watcher != null) {
+                    watcher.close();
+                }
+                if (sender != null) {
+                    sender.close();
+                }
+                node.close();
+            }
+        }
+    }
+
+    private static SendAck sendUntilAcked(StompTestClient client, String dest, String body) {
+        return await().atMost(RECOVERY)
+                .pollInterval(POLL)
+                .until(
+                        () -> {
+                            client.send(dest, body);
+                            // Each attempt ends with an ack or an unavailable error (~2 s).
+                            while (true) {
+                                StompTestClient.Frame ack =
+                                        client.frames("acks")
+                                                .poll(POLL.toMillis(), TimeUnit.MILLISECONDS);
+                                if (ack != null) {
+                                    return JSON.readValue(ack.body(), SendAck.class);
+                                }
+                                StompTestClient.Frame error = client.frames("errors").poll();
+                                if (error != null) {
+                                    assertThat(JSON.readValue(error.body(), ChatError.class).code())
+                                            .isEqualTo(ErrorCodes.UNAVAILABLE);
+                                    return null;
+                                }
+                            }
+                        },
+                        ack -> ack != null);
+    }
+
+    private static String body(String clientMessageId, String text) {
+        return JSON.writeValueAsString(Map.of("clientMessageId", clientMessageId, "text", text));
+    }
+
+    private static SendAck ack(StompTestClient client) {
+        return JSON.readValue(client.next("acks").body(), SendAck.class);
+    }
+
+    private static ChatMessage message(StompTestClient client) {
+        return JSON.readValue(client.next("room").body(), ChatMessage.class);
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A redis-server process of this test alone, without persistence, that can be stopped. */
+    private static final class PrivateRedis implements AutoCloseable {
+        private static final Duration STARTUP = Duration.ofSeconds(20);
+        private static final int CONNECT_TIMEOUT_MILLIS = 300;
+        private final int port;
+        private Process process;
+
+        private PrivateRedis(int port) {
+            this.port = port;
+        }
+
+        static PrivateRedis start(int port) {
+            PrivateRedis redis = new PrivateRedis(port);
+            redis.restart();
+            return redis;
+        }
+
+        String url() {
+            return "redis://127.0.0.1:" + port;
+        }
+
+        void restart() {
+            try {
+                process =
+                        new ProcessBuilder(
+                                        REDIS_SERVER.toString(),
+                                        "--port",
+                                        Integer.toString(port),
+                                        "--bind",
+                                        "127.0.0.1",
+                                        "--save",
+                                        "",
+                                        "--appendonly",
+                                        "no")
+                                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                                .start();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            await().atMost(STARTUP).pollInterval(POLL).until(this::answers);
+        }
+
+        private boolean answers() {
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress("127.0.0.1", port), CONNECT_TIMEOUT_MILLIS);
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
+        }
+
+        /** Kills the server: every key is lost, as in a crash without persistence. */
+        void stop() {
+            process.destroyForcibly();
+            try {
+                process.waitFor(STARTUP.toSeconds(), TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        @Override
+        public void close() {
+            if (process != null && process.isAlive()) {
+                stop();
+            }
+        }
+    }
+}

@@ -51,7 +51,11 @@ public record ChatroomProperties(
     public record RateLimit(double messagesPerSecond, int burst) {}
 
     /** Relay tuning: how often every active room is re-synced from the window. */
-    public record Relay(Duration syncInterval, Duration subscribeTimeout, int workerThreads) {}
+    public record Relay(
+            Duration syncInterval,
+            Duration subscribeTimeout,
+            int workerThreads,
+            int maxWriterThreads) {}
 
     /** Presence entries expire after {@code ttl} unless refreshed every {@code refreshInterval}. */
     public record Presence(Duration ttl, Duration refreshInterval) {}

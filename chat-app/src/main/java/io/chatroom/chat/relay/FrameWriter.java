@@ -1,10 +1,7 @@
 package io.chatroom.chat.relay;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.messaging.MessageHandler;
@@ -15,24 +12,18 @@ import org.springframework.messaging.simp.stomp.StompHeaderAccessor;
 import org.springframework.messaging.support.MessageBuilder;
 import org.springframework.stereotype.Component;
 import org.springframework.util.MimeTypeUtils;
-import org.springframework.web.socket.CloseStatus;
-import org.springframework.web.socket.TextMessage;
 import org.springframework.web.socket.WebSocketHandler;
-import org.springframework.web.socket.WebSocketSession;
-import org.springframework.web.socket.handler.SessionLimitExceededException;
 
 /**
- * Writes frames to one session on the calling thread, bypassing the multi-threaded client outbound
- * channel (which would reorder them). The caller is a room's serial executor, so a room's frames
- * reach every session in seq order. Room messages are written pre-encoded straight to the session's
- * Spring send-side decorator, other frames through Spring's STOMP handler; both use that one
- * decorator, so the send time and buffer limits apply and the two kinds never interleave within a
- * frame.
+ * Writes frames to sessions, bypassing the multi-threaded client outbound channel (which would
+ * reorder them). The caller is a room's serial executor, and room messages and receipts go
+ * pre-encoded through each session's {@link SessionOutbox} (one writer at a time per session), so a
+ * room's frames reach every session in seq order and a slow socket never stalls the room. Presence
+ * and ERROR frames go through Spring's STOMP handler; both paths end in Spring's one send-side
+ * decorator, so the send time and buffer limits apply and frames never interleave.
  */
 @Component
 public class FrameWriter {
-    private static final Logger log = LoggerFactory.getLogger(FrameWriter.class);
-    private static final byte[] EMPTY = new byte[0];
 
     private final ObjectProvider<WebSocketHandler> stompHandler;
     private volatile MessageHandler sink;
@@ -61,33 +52,18 @@ public class FrameWriter {
         return current;
     }
 
-    /** Spring's send-side decorator of an open session, or null. */
-    WebSocketSession session(String sessionId) {
+    /** The outbox of an open session, or null. */
+    SessionOutbox session(String sessionId) {
         return sessions().session(sessionId);
     }
 
     /**
-     * Writes one pre-encoded STOMP frame. A failed write closes the session as Spring's STOMP
-     * handler would: with the limit's status when a send-time or buffer limit was exceeded, else as
-     * a protocol error.
+     * Queues one pre-encoded STOMP frame for the session; its writer thread sends it. A failed
+     * write closes the session as Spring's STOMP handler would: with the limit's status when a
+     * send-time or buffer limit was exceeded, else as a protocol error.
      */
-    void send(WebSocketSession session, String frame) {
-        try {
-            session.sendMessage(new TextMessage(frame));
-        } catch (SessionLimitExceededException e) {
-            close(session, e.getStatus());
-        } catch (IOException | RuntimeException e) {
-            log.debug("writing to session {} failed: {}", session.getId(), e.toString());
-            close(session, CloseStatus.PROTOCOL_ERROR);
-        }
-    }
-
-    private static void close(WebSocketSession session, CloseStatus status) {
-        try {
-            session.close(status);
-        } catch (IOException | RuntimeException e) {
-            log.debug("closing session {} failed: {}", session.getId(), e.toString());
-        }
+    void send(SessionOutbox session, String frame) {
+        session.offer(frame);
     }
 
     void message(
@@ -121,10 +97,14 @@ public class FrameWriter {
                                 headers.getMessageHeaders()));
     }
 
+    /**
+     * Queues a RECEIPT behind the frames already queued for the session, so that it still comes
+     * after a subscription's replay and before its first live frame.
+     */
     void receipt(String sessionId, String receiptId) {
-        StompHeaderAccessor headers = StompHeaderAccessor.create(StompCommand.RECEIPT);
-        headers.setSessionId(sessionId);
-        headers.setReceiptId(receiptId);
-        sink().handleMessage(MessageBuilder.createMessage(EMPTY, headers.getMessageHeaders()));
+        SessionOutbox outbox = session(sessionId);
+        if (outbox != null) {
+            outbox.offer("RECEIPT\nreceipt-id:" + MessageFrame.escape(receiptId) + "\n\n\0");
+        }
     }
 }

@@ -33,7 +33,6 @@ import org.springframework.data.redis.listener.RedisMessageListenerContainer;
 import org.springframework.data.redis.listener.Topic;
 import org.springframework.scheduling.TaskScheduler;
 import org.springframework.stereotype.Component;
-import org.springframework.web.socket.WebSocketSession;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -132,8 +131,8 @@ public class RoomRelay implements MessageListener {
         /** For a resume: the seq the client expects first; 0 once checked. */
         long expectedFirst;
 
-        /** Spring's send-side decorator of the session, looked up at the first message frame. */
-        WebSocketSession session;
+        /** The session's outbox, looked up at the first message frame. */
+        SessionOutbox session;
 
         Subscriber(String sessionId, String subscriptionId, String user) {
             this.sessionId = sessionId;

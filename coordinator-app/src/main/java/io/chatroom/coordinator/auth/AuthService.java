@@ -158,7 +158,10 @@ class AuthService {
         if (!problems.isEmpty()) {
             throw ApiException.invalid(problems);
         }
-        Optional<Duration> refusal = throttle.recordAttempt(credentials.username(), clientAddress);
+        // Failures are counted after the hash, so a burst of parallel guesses can overshoot the
+        // limit by what the hashing gate lets through at once; counting attempts up front instead
+        // would throttle legitimate reconnect storms (many sessions of one user, one address).
+        Optional<Duration> refusal = throttle.refusal(credentials.username(), clientAddress);
         if (refusal.isPresent()) {
             loginsThrottled.increment();
             audit(credentials.username(), "login throttled");
@@ -170,11 +173,12 @@ class AuthService {
                         credentials.password(),
                         account.map(Account::passwordHash).orElse(dummyHash));
         if (account.isEmpty() || !matches) {
+            throttle.recordFailure(credentials.username(), clientAddress);
             loginsFailed.increment();
             audit(credentials.username(), "login failed");
             throw new ApiException(HttpStatus.UNAUTHORIZED, BAD_CREDENTIALS);
         }
-        throttle.recordSuccess(credentials.username(), clientAddress);
+        throttle.recordSuccess(credentials.username());
         LiveServer server =
                 registry.assign(null)
                         .orElseThrow(

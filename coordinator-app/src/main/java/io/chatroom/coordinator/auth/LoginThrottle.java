@@ -14,15 +14,13 @@ import org.springframework.data.redis.core.script.RedisScript;
 import org.springframework.stereotype.Component;
 
 /**
- * Counts login attempts per username and per client address in Redis (shared by every coordinator)
- * within a fixed window that starts at the first attempt; a successful login takes its attempt
- * back, so what remains counted are failures. Attempts are counted before the password is checked,
- * so parallel guesses cannot all slip past the limit; once a subject exceeds its maximum, logins
- * for it are refused until the window ends.
+ * Counts failed logins per username and per client address in Redis (shared by every coordinator)
+ * within a fixed window that starts at the first failure; once a subject reaches its maximum,
+ * logins for it are refused until the window ends.
  */
 @Component
 class LoginThrottle {
-    private static final RedisScript<Long> COUNT_ATTEMPT =
+    private static final RedisScript<Long> COUNT_FAILURE =
             RedisScript.of(
                     """
                     local n = redis.call('INCR', KEYS[1])
@@ -41,16 +39,12 @@ class LoginThrottle {
         this.settings = properties.auth().throttle();
     }
 
-    /**
-     * Counts one attempt for the username and the address; returns how long the caller must wait if
-     * either has now gone over its maximum of failures.
-     */
-    Optional<Duration> recordAttempt(String username, String address) {
-        String windowMillis = Long.toString(settings.window().toMillis());
+    /** How long the caller must wait, if either subject has used up its failures. */
+    Optional<Duration> refusal(String username, String address) {
         Duration wait = Duration.ZERO;
         for (Subject subject : subjects(username, address)) {
-            Long count = redis.execute(COUNT_ATTEMPT, List.of(subject.key()), windowMillis);
-            if (count != null && count > subject.maxFailures()) {
+            String value = redis.opsForValue().get(subject.key());
+            if (value != null && Long.parseLong(value) >= subject.maxFailures()) {
                 Long ttlMillis = redis.getExpire(subject.key(), TimeUnit.MILLISECONDS);
                 Duration left =
                         ttlMillis == null || ttlMillis < 0
@@ -64,13 +58,16 @@ class LoginThrottle {
         return wait.isZero() ? Optional.empty() : Optional.of(wait);
     }
 
-    /**
-     * A successful login forgets the username's failures and takes back its own attempt from the
-     * address, so users behind one address are not throttled by each other's successes.
-     */
-    void recordSuccess(String username, String address) {
+    void recordFailure(String username, String address) {
+        String windowMillis = Long.toString(settings.window().toMillis());
+        for (Subject subject : subjects(username, address)) {
+            redis.execute(COUNT_FAILURE, List.of(subject.key()), windowMillis);
+        }
+    }
+
+    /** A successful login forgets the username's failures (not the address's). */
+    void recordSuccess(String username) {
         redis.delete(usernameKey(username));
-        redis.opsForValue().decrement(addressKey(address));
     }
 
     private List<Subject> subjects(String username, String address) {
@@ -79,12 +76,10 @@ class LoginThrottle {
         if (ChatRules.isValidUsername(username)) {
             subjects.add(new Subject(usernameKey(username), settings.maxFailuresPerUsername()));
         }
-        subjects.add(new Subject(addressKey(address), settings.maxFailuresPerAddress()));
+        subjects.add(
+                new Subject(
+                        keys.loginFailures("addr:" + address), settings.maxFailuresPerAddress()));
         return subjects;
-    }
-
-    private String addressKey(String address) {
-        return keys.loginFailures("addr:" + address);
     }
 
     private String usernameKey(String username) {

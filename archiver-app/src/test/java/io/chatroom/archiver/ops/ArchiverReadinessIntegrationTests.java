@@ -3,6 +3,7 @@ package io.chatroom.archiver.ops;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.chatroom.testsupport.DatabaseGate;
 import io.chatroom.testsupport.TestInfra;
 import java.io.IOException;
 import java.net.URI;

@@ -1,6 +1,5 @@
-package io.chatroom.coordinator.ops;
+package io.chatroom.testsupport;
 
-import io.chatroom.testsupport.TestInfra;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -10,12 +9,12 @@ import java.sql.Statement;
  * Makes one test database unreachable for the app and reachable again, without touching the shared
  * PostgreSQL server: it refuses new connections and ends the open ones.
  */
-final class DatabaseGate {
+public final class DatabaseGate {
     private final TestInfra.Database database;
     private final String name;
     private final String adminUrl;
 
-    DatabaseGate(TestInfra.Database database) {
+    public DatabaseGate(TestInfra.Database database) {
         this.database = database;
         String withoutParams = database.jdbcUrl().split("\\?", 2)[0];
         int slash = withoutParams.lastIndexOf('/');
@@ -24,7 +23,7 @@ final class DatabaseGate {
     }
 
     /** Whether the test role may do this (it needs to be a superuser or the database owner). */
-    boolean permitted() {
+    public boolean permitted() {
         try {
             open();
             return true;
@@ -33,7 +32,7 @@ final class DatabaseGate {
         }
     }
 
-    void close() {
+    public void close() {
         execute("ALTER DATABASE " + name + " ALLOW_CONNECTIONS false");
         execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '"
@@ -41,7 +40,7 @@ final class DatabaseGate {
                         + "' AND pid <> pg_backend_pid()");
     }
 
-    void open() {
+    public void open() {
         execute("ALTER DATABASE " + name + " ALLOW_CONNECTIONS true");
     }
 

@@ -9,12 +9,11 @@ import io.chatroom.common.ChatMessage;
 import io.chatroom.common.ErrorCodes;
 import io.chatroom.common.RedisKeys;
 import io.chatroom.common.SendAck;
+import io.chatroom.testsupport.PrivateRedis;
 import io.chatroom.testsupport.TestInfra;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -70,7 +69,7 @@ class RedisOutageIntegrationTests {
                         await().atMost(RECOVERY)
                                 .until(() -> redis.opsForValue().get(keys.epoch()), e -> e != null);
 
-                privateRedis.stop();
+                privateRedis.kill();
                 String lostId = UUID.randomUUID().toString();
                 long start = System.nanoTime();
                 sender.send(dest, body(lostId, "while down"));
@@ -81,7 +80,7 @@ class RedisOutageIntegrationTests {
                 assertThat(took).isLessThan(FAIL_FAST);
                 assertThat(sender.frames("acks")).isEmpty();
 
-                privateRedis.restart();
+                privateRedis.startAgain();
                 // As a client would: retry with the same clientMessageId until acked.
                 SendAck acked = sendUntilAcked(sender, dest, body(lostId, "while down"));
                 // Redis came back empty; the counter resumes above what this server gave out.
@@ -151,76 +150,6 @@ class RedisOutageIntegrationTests {
             return socket.getLocalPort();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    /** A redis-server process of this test alone, without persistence, that can be stopped. */
-    private static final class PrivateRedis implements AutoCloseable {
-        private static final Duration STARTUP = Duration.ofSeconds(20);
-        private static final int CONNECT_TIMEOUT_MILLIS = 300;
-        private final int port;
-        private Process process;
-
-        private PrivateRedis(int port) {
-            this.port = port;
-        }
-
-        static PrivateRedis start(int port) {
-            PrivateRedis redis = new PrivateRedis(port);
-            redis.restart();
-            return redis;
-        }
-
-        String url() {
-            return "redis://127.0.0.1:" + port;
-        }
-
-        void restart() {
-            try {
-                process =
-                        new ProcessBuilder(
-                                        REDIS_SERVER.toString(),
-                                        "--port",
-                                        Integer.toString(port),
-                                        "--bind",
-                                        "127.0.0.1",
-                                        "--save",
-                                        "",
-                                        "--appendonly",
-                                        "no")
-                                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                                .redirectError(ProcessBuilder.Redirect.DISCARD)
-                                .start();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            await().atMost(STARTUP).pollInterval(POLL).until(this::answers);
-        }
-
-        private boolean answers() {
-            try (Socket socket = new Socket()) {
-                socket.connect(new InetSocketAddress("127.0.0.1", port), CONNECT_TIMEOUT_MILLIS);
-                return true;
-            } catch (IOException e) {
-                return false;
-            }
-        }
-
-        /** Kills the server: every key is lost, as in a crash without persistence. */
-        void stop() {
-            process.destroyForcibly();
-            try {
-                process.waitFor(STARTUP.toSeconds(), TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-
-        @Override
-        public void close() {
-            if (process != null && process.isAlive()) {
-                stop();
-            }
         }
     }
 }

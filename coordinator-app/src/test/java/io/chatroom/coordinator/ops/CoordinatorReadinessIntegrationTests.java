@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.chatroom.coordinator.TestHttp;
 import io.chatroom.testsupport.DatabaseGate;
+import io.chatroom.testsupport.PrivateRedis;
 import io.chatroom.testsupport.TestInfra;
 import java.net.http.HttpResponse;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package io.chatroom.coordinator.ops;
+package io.chatroom.testsupport;
 
 import static org.awaitility.Awaitility.await;
 
@@ -13,11 +13,12 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A Redis server process of one test class alone, so the test can take it away and bring it back on
- * the same port without disturbing the shared test Redis. Nothing is persisted.
+ * A Redis server process of one test class alone, so the test can take it away (gracefully or as a
+ * crash) and bring it back on the same port without disturbing the shared test Redis. Nothing is
+ * persisted.
  */
-final class PrivateRedis implements AutoCloseable {
-    static final Path BINARY = Path.of("/usr/bin/redis-server");
+public final class PrivateRedis implements AutoCloseable {
+    public static final Path BINARY = Path.of("/usr/bin/redis-server");
     private static final Duration PATIENCE = Duration.ofSeconds(30);
     private static final int CONNECT_TIMEOUT_MILLIS = 300;
 
@@ -28,22 +29,28 @@ final class PrivateRedis implements AutoCloseable {
         this.port = port;
     }
 
-    static boolean available() {
+    public static boolean available() {
         return Files.isExecutable(BINARY);
     }
 
-    static PrivateRedis start() {
-        PrivateRedis redis = new PrivateRedis(freePort());
+    /** Starts a server on a free port. */
+    public static PrivateRedis start() {
+        return start(freePort());
+    }
+
+    /** Starts a server on the given port. */
+    public static PrivateRedis start(int port) {
+        PrivateRedis redis = new PrivateRedis(port);
         redis.startAgain();
         return redis;
     }
 
-    String url() {
+    public String url() {
         return "redis://127.0.0.1:" + port;
     }
 
     /** Starts the server (again) on the same port and waits until it answers. */
-    void startAgain() {
+    public void startAgain() {
         try {
             process =
                     new ProcessBuilder(
@@ -66,11 +73,24 @@ final class PrivateRedis implements AutoCloseable {
     }
 
     /** Stops the server (SIGTERM) and waits until the port is closed. */
-    void stop() {
+    public void stop() {
+        halt(false);
+    }
+
+    /** Kills the server (SIGKILL): every key is lost, as in a crash without persistence. */
+    public void kill() {
+        halt(true);
+    }
+
+    private void halt(boolean forcibly) {
         if (process == null) {
             return;
         }
-        process.destroy();
+        if (forcibly) {
+            process.destroyForcibly();
+        } else {
+            process.destroy();
+        }
         try {
             if (!process.waitFor(PATIENCE.toSeconds(), TimeUnit.SECONDS)) {
                 process.destroyForcibly();

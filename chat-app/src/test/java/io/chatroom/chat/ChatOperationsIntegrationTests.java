@@ -17,12 +17,14 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.data.redis.core.StringRedisTemplate;
+import org.springframework.messaging.simp.user.SimpUserRegistry;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * What operators rely on: no token or secret in the log even at DEBUG, readiness that follows Redis
- * (and not PostgreSQL), and the delivery-latency histogram the dashboard queries.
+ * What operators rely on: JSON logs (ECS, as in production) whose lines name the session, user and
+ * room of the frame being handled and hold no token or secret even at DEBUG, readiness that follows
+ * Redis (and not PostgreSQL), and the delivery-latency histogram the dashboard queries.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class ChatOperationsIntegrationTests {
@@ -30,7 +32,8 @@ class ChatOperationsIntegrationTests {
     private static final Duration WAIT = Duration.ofSeconds(20);
 
     @Test
-    void connectChatRefuseAndRevokeLogNoTokenOrSecret(CapturedOutput output) throws Exception {
+    void connectChatRefuseAndRevokeLogContextButNoTokenOrSecret(CapturedOutput output)
+            throws Exception {
         TestInfra.Env env = TestInfra.newEnv();
         Tokens tokens = new Tokens(env.authSecret());
         String token = tokens.valid("log-watcher");
@@ -42,6 +45,7 @@ class ChatOperationsIntegrationTests {
                                 "ops-node",
                                 coordinator.url(),
                                 Map.of(
+                                        "logging.structured.format.console", "ecs",
                                         "logging.level.io.chatroom", "DEBUG",
                                         "logging.level.org.springframework.web.socket", "DEBUG",
                                         "logging.level.org.springframework.messaging", "DEBUG"))) {
@@ -53,6 +57,22 @@ class ChatOperationsIntegrationTests {
                             Map.of("clientMessageId", UUID.randomUUID().toString(), "text", "hi")));
             assertThat(client.next("acks").body()).contains("\"seq\":1");
             assertThat(client.next("room").body()).contains("\"text\":\"hi\"");
+            String session =
+                    node.context
+                            .getBean(SimpUserRegistry.class)
+                            .getUser("log-watcher")
+                            .getSessions()
+                            .iterator()
+                            .next()
+                            .getId();
+            // The frame's own line (receiving thread), then a line Spring logs on the handler
+            // thread while the controller runs; ECS nests the MDC keys chatroom.* under "chatroom".
+            for (String message : new String[] {"inbound SEND", "Invoking RoomController#send"}) {
+                JsonNode context = loggedEvent(output, message).path("chatroom");
+                assertThat(context.path("user").asString()).as(message).isEqualTo("log-watcher");
+                assertThat(context.path("room").asString()).as(message).isEqualTo("ops");
+                assertThat(context.path("session").asString()).as(message).isEqualTo(session);
+            }
 
             StompTestClient refused = StompTestClient.open(node.wsUrl(), null);
             assertThat(refused.connect(forged).command()).isEqualTo("ERROR");
@@ -87,6 +107,17 @@ class ChatOperationsIntegrationTests {
                     .doesNotContain(jwt.substring(jwt.lastIndexOf('.') + 1));
         }
         assertThat(logged).doesNotContain(env.authSecret()).doesNotContain(env.clusterKey());
+    }
+
+    /** The first JSON log line whose message starts with the given text. */
+    private static JsonNode loggedEvent(CapturedOutput output, String message) {
+        return output.getOut()
+                .lines()
+                .filter(line -> line.startsWith("{") && line.contains(message))
+                .map(JSON::readTree)
+                .filter(event -> event.path("message").asString("").startsWith(message))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no JSON log line '" + message + "'"));
     }
 
     private static HttpResponse<String> get(ChatNode node, String path)

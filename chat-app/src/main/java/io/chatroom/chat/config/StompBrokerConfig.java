@@ -1,9 +1,9 @@
 package io.chatroom.chat.config;
 
 import io.chatroom.chat.relay.SessionTrackingSubProtocolHandler;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
+import io.chatroom.chat.relay.SocketWriterPool;
+import io.chatroom.chat.session.SessionRegistry;
+import java.time.Duration;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -19,14 +19,20 @@ import org.springframework.web.socket.config.annotation.DelegatingWebSocketMessa
 @Configuration(proxyBeanMethods = false)
 class StompBrokerConfig extends DelegatingWebSocketMessageBrokerConfiguration
         implements DisposableBean {
-    /** Idle socket writer threads end after this long. */
-    private static final long WRITER_KEEP_ALIVE_SECONDS = 30;
+    /**
+     * A drain (one session's queued frames) that takes longer has met a client that stopped
+     * reading; its thread is replaced so that other sessions are not kept waiting. Writing a batch
+     * to a socket that has buffer space takes microseconds.
+     */
+    private static final Duration WRITER_STALL = Duration.ofMillis(50);
 
     private final ChatroomProperties properties;
-    private final ThreadPoolExecutor socketWriters;
+    private final SessionRegistry sessionRegistry;
+    private final SocketWriterPool socketWriters;
 
-    StompBrokerConfig(ChatroomProperties properties) {
+    StompBrokerConfig(ChatroomProperties properties, SessionRegistry sessionRegistry) {
         this.properties = properties;
+        this.sessionRegistry = sessionRegistry;
         this.socketWriters = socketWriters(properties.relay().maxWriterThreads());
     }
 
@@ -36,27 +42,11 @@ class StompBrokerConfig extends DelegatingWebSocketMessageBrokerConfiguration
     }
 
     /**
-     * Threads that write queued frames to sockets. A thread is only busy while a session has frames
-     * queued, and a slow socket holds one for at most the send time limit, so the pool grows with
-     * the number of sessions being written at once (up to the configured maximum) instead of
-     * letting one slow client hold a room's relay thread.
+     * One socket writer lane per core; slow clients get threads of their own, up to the maximum.
      */
-    private static ThreadPoolExecutor socketWriters(int maxThreads) {
-        ThreadPoolExecutor pool =
-                new ThreadPoolExecutor(
-                        0,
-                        maxThreads,
-                        WRITER_KEEP_ALIVE_SECONDS,
-                        TimeUnit.SECONDS,
-                        new SynchronousQueue<>());
-        pool.setThreadFactory(
-                runnable -> {
-                    Thread thread = new Thread(runnable);
-                    thread.setName("socket-writer-" + thread.getId());
-                    thread.setDaemon(true);
-                    return thread;
-                });
-        return pool;
+    private static SocketWriterPool socketWriters(int maxThreads) {
+        return new SocketWriterPool(
+                Runtime.getRuntime().availableProcessors(), maxThreads, WRITER_STALL);
     }
 
     @Bean
@@ -69,7 +59,8 @@ class StompBrokerConfig extends DelegatingWebSocketMessageBrokerConfiguration
                         clientInboundChannel,
                         clientOutboundChannel,
                         socketWriters,
-                        properties.limits().sendBufferSizeLimit());
+                        properties.limits().sendBufferSizeLimit(),
+                        sessionRegistry::decorated);
         handler.setPhase(getPhase());
         return handler;
     }

@@ -22,8 +22,13 @@ import org.springframework.web.socket.server.standard.ServletServerContainerFact
  */
 @Configuration(proxyBeanMethods = false)
 class WebSocketConfig implements WebSocketMessageBrokerConfigurer {
-    /** Room of the container's buffer above the STOMP limit, so STOMP reports the overflow. */
-    private static final int CONTAINER_BUFFER_HEADROOM = 1024;
+    /**
+     * The container's receive buffers, allocated for every connection (the text one twice over, as
+     * chars). Longer WebSocket messages arrive in parts of this size, joined by the STOMP decoder
+     * up to {@code chatroom.limits.message-size-limit}, so an idle connection costs a few KB, not
+     * the size of the largest legal frame.
+     */
+    private static final int CONTAINER_BUFFER_SIZE = 8 * 1024;
 
     private final ChatroomProperties properties;
     private final InboundFrameGuard guard;
@@ -84,9 +89,8 @@ class WebSocketConfig implements WebSocketMessageBrokerConfigurer {
     @Bean
     ServletServerContainerFactoryBean webSocketContainer() {
         ServletServerContainerFactoryBean container = new ServletServerContainerFactoryBean();
-        int limit = properties.limits().messageSizeLimit() + CONTAINER_BUFFER_HEADROOM;
-        container.setMaxTextMessageBufferSize(limit);
-        container.setMaxBinaryMessageBufferSize(limit);
+        container.setMaxTextMessageBufferSize(CONTAINER_BUFFER_SIZE);
+        container.setMaxBinaryMessageBufferSize(CONTAINER_BUFFER_SIZE);
         return container;
     }
 }

@@ -1,57 +1,124 @@
 package io.chatroom.chat.relay;
 
+import jakarta.websocket.RemoteEndpoint;
+import jakarta.websocket.Session;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.web.socket.CloseStatus;
 import org.springframework.web.socket.TextMessage;
+import org.springframework.web.socket.WebSocketMessage;
 import org.springframework.web.socket.WebSocketSession;
-import org.springframework.web.socket.handler.SessionLimitExceededException;
+import org.springframework.web.socket.adapter.NativeWebSocketSession;
+import org.springframework.web.socket.handler.ConcurrentWebSocketSessionDecorator;
 
 /**
- * The relay's queue of pre-encoded frames for one session, written in order by a writer thread. A
- * room's relay thread only enqueues, so one client that stops reading delays nobody else: its
- * writer blocks on its socket (up to the send time limit) while its queue grows, and once the queue
- * passes the buffer limit the session is closed as not reliable, as Spring's own limits do.
+ * The one way out of a session: every frame, the relay's pre-encoded room messages and Spring's own
+ * (CONNECTED, acks, errors, heart-beats), is queued here and written in order by one writer thread
+ * at a time. Nobody but the writer waits on the socket, so one client that stops reading delays
+ * nobody else: its writer blocks (up to the send time limit) while its queue grows, and once the
+ * queue passes the buffer limit the session is closed as not reliable, as Spring's own limits do.
+ *
+ * <p>A writer takes everything queued in one go and lets the container batch it: each frame is
+ * still its own WebSocket message, but the frames of one drain leave in as few socket writes as the
+ * container's output buffer allows instead of one write per frame. A close asked for by Spring
+ * (after an ERROR frame) or by the server runs after the frames queued before it.
  */
-final class SessionOutbox {
+final class SessionOutbox extends ConcurrentWebSocketSessionDecorator {
     private static final Logger log = LoggerFactory.getLogger(SessionOutbox.class);
 
-    private final WebSocketSession session;
+    /** Tomcat's per-session limit on one blocking send, in milliseconds. */
+    static final String BLOCKING_SEND_TIMEOUT = "org.apache.tomcat.websocket.BLOCKING_SEND_TIMEOUT";
+
     private final Executor writers;
     private final long maxQueuedChars;
-    private final ConcurrentLinkedQueue<String> frames = new ConcurrentLinkedQueue<>();
+
+    /** The container's endpoint in batching mode, or null when the session is not a JSR-356 one. */
+    private final RemoteEndpoint.Basic remote;
+
+    /** Queued frames: a {@link String} from the relay, a {@link WebSocketMessage} from Spring. */
+    private final ConcurrentLinkedQueue<Object> frames = new ConcurrentLinkedQueue<>();
+
     private final AtomicLong queuedChars = new AtomicLong();
     private final AtomicBoolean scheduled = new AtomicBoolean();
+    private volatile CloseStatus closeRequested;
     private volatile boolean closed;
+    private volatile Consumer<WebSocketMessage<?>> queuedCallback;
 
-    SessionOutbox(WebSocketSession session, Executor writers, long maxQueuedChars) {
-        this.session = session;
+    SessionOutbox(
+            WebSocketSession session,
+            Executor writers,
+            long maxQueuedChars,
+            Duration sendTimeLimit) {
+        super(session, (int) sendTimeLimit.toMillis(), (int) maxQueuedChars);
         this.writers = writers;
         this.maxQueuedChars = maxQueuedChars;
+        this.remote = batchingRemote(session, sendTimeLimit);
     }
 
-    String id() {
-        return session.getId();
+    private static RemoteEndpoint.Basic batchingRemote(
+            WebSocketSession session, Duration sendTimeLimit) {
+        if (!(session instanceof NativeWebSocketSession nativeSession)) {
+            return null;
+        }
+        Session jsr = nativeSession.getNativeSession(Session.class);
+        if (jsr == null) {
+            return null;
+        }
+        jsr.getUserProperties().put(BLOCKING_SEND_TIMEOUT, sendTimeLimit.toMillis());
+        RemoteEndpoint.Basic basic = jsr.getBasicRemote();
+        try {
+            basic.setBatchingAllowed(true);
+        } catch (IOException e) {
+            return null;
+        }
+        return basic;
     }
 
     boolean isClosed() {
-        return closed;
+        return closed || closeRequested != null;
     }
 
-    /** Queues a frame; never blocks on the socket. */
+    /** Queues a pre-encoded STOMP frame; never blocks on the socket. */
     void offer(String frame) {
-        if (closed) {
+        enqueue(frame, frame.length());
+    }
+
+    /** Spring's frames take the same queue, so they keep their place among the relay's. */
+    @Override
+    public void sendMessage(WebSocketMessage<?> message) {
+        enqueue(message, message.getPayloadLength());
+        Consumer<WebSocketMessage<?>> callback = queuedCallback;
+        if (callback != null) {
+            callback.accept(message);
+        }
+    }
+
+    /** Called with each of Spring's frames once it is queued (publish order). */
+    @Override
+    public void setMessageCallback(Consumer<WebSocketMessage<?>> callback) {
+        this.queuedCallback = callback;
+    }
+
+    @Override
+    public int getBufferSize() {
+        return (int) queuedChars.get();
+    }
+
+    private void enqueue(Object frame, int length) {
+        if (isClosed()) {
             return;
         }
-        if (queuedChars.addAndGet(frame.length()) > maxQueuedChars) {
-            log.info("session {} is not reading; closing it", session.getId());
-            close(CloseStatus.SESSION_NOT_RELIABLE);
+        if (queuedChars.addAndGet(length) > maxQueuedChars) {
+            log.info("session {} is not reading; closing it", getId());
+            abort(CloseStatus.SESSION_NOT_RELIABLE);
             return;
         }
         frames.add(frame);
@@ -71,29 +138,76 @@ final class SessionOutbox {
 
     private void drain() {
         do {
-            String frame;
-            while (!closed && (frame = frames.poll()) != null) {
-                queuedChars.addAndGet(-frame.length());
-                write(frame);
+            writeQueued();
+            CloseStatus close = closeRequested;
+            if (close != null && !closed && frames.isEmpty()) {
+                closeNow(close);
             }
             scheduled.set(false);
             // A frame offered after the last poll but before the reset must not be stranded.
-        } while (!closed && !frames.isEmpty() && scheduled.compareAndSet(false, true));
+        } while (!closed
+                && (!frames.isEmpty() || closeRequested != null)
+                && scheduled.compareAndSet(false, true));
     }
 
-    private void write(String frame) {
+    private void writeQueued() {
+        boolean wrote = false;
         try {
-            session.sendMessage(new TextMessage(frame));
-        } catch (SessionLimitExceededException e) {
-            close(e.getStatus());
+            Object frame;
+            while (!closed && (frame = frames.poll()) != null) {
+                if (frame instanceof String text) {
+                    queuedChars.addAndGet(-text.length());
+                    if (remote != null) {
+                        remote.sendText(text);
+                    } else {
+                        getDelegate().sendMessage(new TextMessage(text));
+                    }
+                } else {
+                    WebSocketMessage<?> message = (WebSocketMessage<?>) frame;
+                    queuedChars.addAndGet(-message.getPayloadLength());
+                    if (remote != null && message instanceof TextMessage text) {
+                        remote.sendText(text.getPayload());
+                    } else {
+                        getDelegate().sendMessage(message);
+                    }
+                }
+                wrote = true;
+            }
+            if (wrote && remote != null && !closed) {
+                remote.flushBatch();
+            }
         } catch (IOException | RuntimeException e) {
-            log.debug("writing to session {} failed: {}", session.getId(), e.toString());
-            close(CloseStatus.PROTOCOL_ERROR);
+            // A send that outlived the send time limit ends here too (the container closed it).
+            log.debug("writing to session {} failed: {}", getId(), e.toString());
+            abort(CloseStatus.SESSION_NOT_RELIABLE);
         }
     }
 
-    /** Drops what is queued and closes the session (idempotent). */
-    void close(CloseStatus status) {
+    /** Closes after the frames already queued are written (Spring's ERROR-then-close). */
+    @Override
+    public void close(CloseStatus status) {
+        if (closed || closeRequested != null) {
+            return;
+        }
+        closeRequested = status;
+        schedule();
+    }
+
+    @Override
+    public void close() {
+        close(CloseStatus.NORMAL);
+    }
+
+    /** Drops what is queued and closes at once (idempotent). */
+    void abort(CloseStatus status) {
+        if (closed) {
+            return;
+        }
+        closeRequested = status;
+        closeNow(status);
+    }
+
+    private void closeNow(CloseStatus status) {
         if (closed) {
             return;
         }
@@ -101,9 +215,9 @@ final class SessionOutbox {
         frames.clear();
         queuedChars.set(0);
         try {
-            session.close(status);
+            getDelegate().close(status);
         } catch (IOException | RuntimeException e) {
-            log.debug("closing session {} failed: {}", session.getId(), e.toString());
+            log.debug("closing session {} failed: {}", getId(), e.toString());
         }
     }
 

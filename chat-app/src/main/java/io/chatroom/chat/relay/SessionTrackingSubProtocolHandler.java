@@ -1,8 +1,10 @@
 package io.chatroom.chat.relay;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import org.springframework.messaging.MessageChannel;
 import org.springframework.messaging.SubscribableChannel;
 import org.springframework.web.socket.CloseStatus;
@@ -10,35 +12,52 @@ import org.springframework.web.socket.WebSocketSession;
 import org.springframework.web.socket.messaging.SubProtocolWebSocketHandler;
 
 /**
- * Spring's STOMP-over-WebSocket handler that also keeps, by session id, an outbox over the
- * send-side decorator it creates for every open session, so that the relay's pre-encoded frames go
- * through the same lock, send-time and buffer-size limits as Spring's own frames (acks, errors)
- * without the relay ever waiting on a socket.
+ * Spring's STOMP-over-WebSocket handler with a {@link SessionOutbox} as every session's send-side
+ * decorator (instead of Spring's {@code ConcurrentWebSocketSessionDecorator}), kept by session id,
+ * so that the relay's pre-encoded frames and Spring's own frames (acks, errors) share one ordered
+ * queue, one writer and the same send-time and buffer-size limits, and the relay never waits on a
+ * socket.
+ *
+ * <p>It takes WebSocket messages in parts, so the container's per-session receive buffers can stay
+ * small (they are allocated for every connection); Spring's STOMP decoder joins the parts of a
+ * frame and refuses one larger than the STOMP message size limit.
  */
 public class SessionTrackingSubProtocolHandler extends SubProtocolWebSocketHandler {
     private final Map<String, SessionOutbox> sessions = new ConcurrentHashMap<>();
     private final Executor writers;
     private final long maxQueuedChars;
+    private final Consumer<WebSocketSession> onDecorated;
 
     /**
      * @param writers runs the outboxes' socket writes
      * @param maxQueuedChars how much a session may have queued before it is closed as too slow
+     * @param onDecorated told of every session's outbox, the way to send to and close it
      */
     public SessionTrackingSubProtocolHandler(
             MessageChannel clientInboundChannel,
             SubscribableChannel clientOutboundChannel,
             Executor writers,
-            long maxQueuedChars) {
+            long maxQueuedChars,
+            Consumer<WebSocketSession> onDecorated) {
         super(clientInboundChannel, clientOutboundChannel);
         this.writers = writers;
         this.maxQueuedChars = maxQueuedChars;
+        this.onDecorated = onDecorated;
     }
 
     @Override
     protected WebSocketSession decorateSession(WebSocketSession session) {
-        WebSocketSession decorated = super.decorateSession(session);
-        sessions.put(decorated.getId(), new SessionOutbox(decorated, writers, maxQueuedChars));
-        return decorated;
+        SessionOutbox outbox =
+                new SessionOutbox(
+                        session, writers, maxQueuedChars, Duration.ofMillis(getSendTimeLimit()));
+        sessions.put(outbox.getId(), outbox);
+        onDecorated.accept(outbox);
+        return outbox;
+    }
+
+    @Override
+    public boolean supportsPartialMessages() {
+        return true;
     }
 
     @Override

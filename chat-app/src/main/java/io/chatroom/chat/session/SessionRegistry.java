@@ -1,9 +1,7 @@
 package io.chatroom.chat.session;
 
-import io.chatroom.chat.config.ChatroomProperties;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import jakarta.websocket.Session;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +15,6 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.socket.CloseStatus;
 import org.springframework.web.socket.WebSocketHandler;
 import org.springframework.web.socket.WebSocketSession;
-import org.springframework.web.socket.adapter.standard.StandardWebSocketSession;
 import org.springframework.web.socket.handler.WebSocketHandlerDecorator;
 import org.springframework.web.socket.handler.WebSocketHandlerDecoratorFactory;
 
@@ -29,15 +26,9 @@ import org.springframework.web.socket.handler.WebSocketHandlerDecoratorFactory;
 public class SessionRegistry implements WebSocketHandlerDecoratorFactory {
     private static final Logger log = LoggerFactory.getLogger(SessionRegistry.class);
 
-    /** Tomcat's own bound on one blocking write; without it a stuck client blocks 20 s. */
-    private static final String TOMCAT_BLOCKING_SEND_TIMEOUT =
-            "org.apache.tomcat.websocket.BLOCKING_SEND_TIMEOUT";
-
     private final Map<String, Entry> sessions = new ConcurrentHashMap<>();
-    private final long sendTimeLimitMillis;
 
-    SessionRegistry(ChatroomProperties properties, MeterRegistry meters) {
-        this.sendTimeLimitMillis = properties.limits().sendTimeLimit().toMillis();
+    SessionRegistry(MeterRegistry meters) {
         Gauge.builder("chatroom.sessions", sessions, Map::size)
                 .description("open WebSocket sessions")
                 .register(meters);
@@ -50,7 +41,6 @@ public class SessionRegistry implements WebSocketHandlerDecoratorFactory {
         return new WebSocketHandlerDecorator(handler) {
             @Override
             public void afterConnectionEstablished(WebSocketSession session) throws Exception {
-                bindSendTimeout(session);
                 sessions.put(session.getId(), new Entry(session, null));
                 super.afterConnectionEstablished(session);
             }
@@ -64,15 +54,12 @@ public class SessionRegistry implements WebSocketHandlerDecoratorFactory {
         };
     }
 
-    private void bindSendTimeout(WebSocketSession session) {
-        if (session instanceof StandardWebSocketSession standard) {
-            Session nativeSession = standard.getNativeSession(Session.class);
-            if (nativeSession != null) {
-                nativeSession
-                        .getUserProperties()
-                        .put(TOMCAT_BLOCKING_SEND_TIMEOUT, sendTimeLimitMillis);
-            }
-        }
+    /**
+     * The session as the STOMP handler decorated it for sending: closes go through it, so that they
+     * come after the frames (an ERROR) already queued for the session.
+     */
+    public void decorated(WebSocketSession session) {
+        sessions.computeIfPresent(session.getId(), (id, e) -> new Entry(session, e.principal()));
     }
 
     void authenticated(String sessionId, ChatPrincipal principal) {

@@ -1,5 +1,6 @@
 package io.chatroom.chat.messaging;
 
+import io.chatroom.chat.relay.FrameWriter;
 import io.chatroom.common.ChatError;
 import io.chatroom.common.ChatRules;
 import io.chatroom.common.ErrorCodes;
@@ -14,24 +15,35 @@ import org.springframework.messaging.Message;
 import org.springframework.messaging.handler.annotation.DestinationVariable;
 import org.springframework.messaging.handler.annotation.MessageExceptionHandler;
 import org.springframework.messaging.handler.annotation.MessageMapping;
+import org.springframework.messaging.simp.SimpMessageHeaderAccessor;
 import org.springframework.messaging.simp.annotation.SendToUser;
 import org.springframework.stereotype.Controller;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
-/** {@code SEND /app/rooms/{room}}: validate, append to the room's log, ack the sender. */
+/**
+ * {@code SEND /app/rooms/{room}}: validate, append to the room's log, ack the sender. The ack is
+ * written straight to the sender's acks subscription; refusals go through the broker to its errors
+ * queue.
+ */
 @Controller
 class RoomController {
     private static final Logger log = LoggerFactory.getLogger(RoomController.class);
 
     private final RoomLog roomLog;
     private final SendRateLimiter rateLimiter;
+    private final FrameWriter frames;
     private final JsonMapper json;
     private final Counter published;
 
     RoomController(
-            RoomLog roomLog, SendRateLimiter rateLimiter, JsonMapper json, MeterRegistry meters) {
+            RoomLog roomLog,
+            SendRateLimiter rateLimiter,
+            FrameWriter frames,
+            JsonMapper json,
+            MeterRegistry meters) {
         this.roomLog = roomLog;
+        this.frames = frames;
         this.rateLimiter = rateLimiter;
         this.json = json;
         this.published =
@@ -41,8 +53,7 @@ class RoomController {
     }
 
     @MessageMapping("/rooms/{room}")
-    @SendToUser(destinations = "/queue/acks", broadcast = false)
-    SendAck send(@DestinationVariable String room, Message<byte[]> message, Principal user) {
+    void send(@DestinationVariable String room, Message<byte[]> message, Principal user) {
         SendRequest request = parse(message.getPayload());
         String clientMessageId = request.clientMessageId();
         if (!ChatRules.isValidRoom(room)) {
@@ -74,7 +85,9 @@ class RoomController {
         if (!appended.retry()) {
             published.increment();
         }
-        return new SendAck(clientMessageId, appended.seq());
+        frames.ack(
+                SimpMessageHeaderAccessor.getSessionId(message.getHeaders()),
+                json.writeValueAsString(new SendAck(clientMessageId, appended.seq())));
     }
 
     /** Any other SEND destination under /app. */

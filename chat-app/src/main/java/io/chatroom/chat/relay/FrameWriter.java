@@ -24,6 +24,8 @@ import org.springframework.web.socket.WebSocketHandler;
  */
 @Component
 public class FrameWriter {
+    /** Where a client subscribes for its acks, as the broker would name it in a frame. */
+    public static final String ACKS_DESTINATION = "/user/queue/acks";
 
     private final ObjectProvider<WebSocketHandler> stompHandler;
     private volatile MessageHandler sink;
@@ -95,6 +97,54 @@ public class FrameWriter {
                         MessageBuilder.createMessage(
                                 detail.getBytes(StandardCharsets.UTF_8),
                                 headers.getMessageHeaders()));
+    }
+
+    /**
+     * The session subscribed to its acks queue (or unsubscribed from it: {@code subscriptionId}
+     * null): acks go straight to that subscription.
+     */
+    public void ackSubscription(String sessionId, String subscriptionId) {
+        SessionOutbox outbox = session(sessionId);
+        if (outbox != null) {
+            outbox.ackSubscription(
+                    subscriptionId == null ? null : MessageFrame.escape(subscriptionId));
+        }
+    }
+
+    /** Forgets the acks subscription if it is this one. */
+    public void ackUnsubscribed(String sessionId, String subscriptionId) {
+        SessionOutbox outbox = session(sessionId);
+        if (outbox != null
+                && subscriptionId != null
+                && MessageFrame.escape(subscriptionId).equals(outbox.ackSubscription())) {
+            outbox.ackSubscription(null);
+        }
+    }
+
+    /**
+     * Queues an ack (JSON) for the session's acks subscription, behind the frames already queued
+     * for it; nothing if the session has none. A pre-encoded frame instead of a trip through the
+     * broker's user destinations: this runs once per message sent, and Spring's route cost more CPU
+     * than storing the message.
+     */
+    public void ack(String sessionId, String json) {
+        SessionOutbox outbox = session(sessionId);
+        String subscription = outbox == null ? null : outbox.ackSubscription();
+        if (subscription == null) {
+            return;
+        }
+        outbox.offer(
+                "MESSAGE\ndestination:"
+                        + ACKS_DESTINATION
+                        + "\ncontent-type:application/json\nsubscription:"
+                        + subscription
+                        + "\nmessage-id:ack-"
+                        + outbox.nextAckId()
+                        + "\ncontent-length:"
+                        + json.getBytes(StandardCharsets.UTF_8).length
+                        + "\n\n"
+                        + json
+                        + '\0');
     }
 
     /**

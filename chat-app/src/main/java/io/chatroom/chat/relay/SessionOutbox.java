@@ -52,6 +52,11 @@ final class SessionOutbox extends ConcurrentWebSocketSessionDecorator {
     private volatile boolean closed;
     private volatile Consumer<WebSocketMessage<?>> queuedCallback;
 
+    /** The session's subscription to its acks queue, escaped for a header; null if none. */
+    private volatile String ackSubscription;
+
+    private final AtomicLong ackIds = new AtomicLong();
+
     SessionOutbox(
             WebSocketSession session,
             Executor writers,
@@ -89,6 +94,20 @@ final class SessionOutbox extends ConcurrentWebSocketSessionDecorator {
     /** Queues a pre-encoded STOMP frame; never blocks on the socket. */
     void offer(String frame) {
         enqueue(frame, frame.length());
+    }
+
+    /** Acks go to this subscription (the client subscribed to its acks queue); null: none. */
+    void ackSubscription(String escapedSubscriptionId) {
+        this.ackSubscription = escapedSubscriptionId;
+    }
+
+    String ackSubscription() {
+        return ackSubscription;
+    }
+
+    /** A {@code message-id} for the next ack, unique within the session. */
+    long nextAckId() {
+        return ackIds.incrementAndGet();
     }
 
     /** Spring's frames take the same queue, so they keep their place among the relay's. */
@@ -198,13 +217,24 @@ final class SessionOutbox extends ConcurrentWebSocketSessionDecorator {
         close(CloseStatus.NORMAL);
     }
 
-    /** Drops what is queued and closes at once (idempotent). */
+    /**
+     * Drops what is queued and closes at once (idempotent). The close itself runs on a writer
+     * thread: the container's close waits for a write in progress, and the caller may be a room's
+     * relay thread, which must never wait on a client that stopped reading.
+     */
     void abort(CloseStatus status) {
         if (closed) {
             return;
         }
         closeRequested = status;
-        closeNow(status);
+        closed = true;
+        frames.clear();
+        queuedChars.set(0);
+        try {
+            writers.execute(() -> closeDelegate(status));
+        } catch (RejectedExecutionException e) {
+            closeDelegate(status);
+        }
     }
 
     private void closeNow(CloseStatus status) {
@@ -214,6 +244,10 @@ final class SessionOutbox extends ConcurrentWebSocketSessionDecorator {
         closed = true;
         frames.clear();
         queuedChars.set(0);
+        closeDelegate(status);
+    }
+
+    private void closeDelegate(CloseStatus status) {
         try {
             getDelegate().close(status);
         } catch (IOException | RuntimeException e) {

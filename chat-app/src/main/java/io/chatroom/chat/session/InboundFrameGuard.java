@@ -91,6 +91,7 @@ public class InboundFrameGuard implements ChannelInterceptor {
             }
             case UNSUBSCRIBE -> {
                 relay.unsubscribe(accessor.getSessionId(), accessor.getSubscriptionId());
+                frames.ackUnsubscribed(accessor.getSessionId(), accessor.getSubscriptionId());
                 return message;
             }
             default -> {
@@ -121,6 +122,10 @@ public class InboundFrameGuard implements ChannelInterceptor {
             return null;
         }
         if (destination.startsWith(USER_QUEUE_PREFIX)) {
+            if (destination.equals(FrameWriter.ACKS_DESTINATION)) {
+                // Acks are written by the app itself; the broker still answers a receipt.
+                frames.ackSubscription(accessor.getSessionId(), accessor.getSubscriptionId());
+            }
             return message;
         }
         Matcher room = ROOM_TOPIC.matcher(destination);

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.chatroom.common.ChatError;
 import io.chatroom.common.ChatMessage;
+import io.chatroom.common.ChatRules;
 import io.chatroom.common.ErrorCodes;
 import io.chatroom.common.Presence;
 import io.chatroom.common.RedisKeys;
@@ -255,6 +256,30 @@ class ChatClusterIntegrationTests {
         List<ChatMessage> seen = take(watcher, "room", 2);
         assertThat(seen).extracting(ChatMessage::text).containsExactly("once", "twice");
         assertThat(seqs(seen)).containsExactly(original.seq(), original.seq() + 1);
+    }
+
+    @Test
+    void aLongTextArrivingInPartsComesBackCharacterForCharacter() {
+        String room = "long";
+        StompTestClient watcher = client(nodeB, "long-watcher");
+        watcher.subscribeAndWait("room", "/topic/rooms/" + room, Map.of());
+        StompTestClient sender = client(nodeA, "long-sender");
+        // 2,000 code points, 2,666 chars: the frame is larger than the container's receive
+        // buffer, so it arrives in parts, and some part boundary falls amid multi-byte
+        // characters or between the halves of a surrogate pair's UTF-8 form.
+        String text = "a😀ü".repeat(ChatRules.TEXT_MAX / 3) + "é!";
+        assertThat(text.codePointCount(0, text.length())).isEqualTo(ChatRules.TEXT_MAX);
+        for (int shift = 0; shift < 4; shift++) {
+            String shifted =
+                    "x".repeat(shift)
+                            + text.substring(
+                                    0, text.offsetByCodePoints(0, ChatRules.TEXT_MAX - shift));
+            sender.send("/app/rooms/" + room, body(UUID.randomUUID().toString(), shifted));
+            long seq = ack(sender).seq();
+            ChatMessage received = message(watcher.next("room"));
+            assertThat(received.seq()).isEqualTo(seq);
+            assertThat(received.text()).isEqualTo(shifted);
+        }
     }
 
     // ---- history and resume-after while others send ----

@@ -28,7 +28,7 @@ class WebSocketConfig implements WebSocketMessageBrokerConfigurer {
      * up to {@code chatroom.limits.message-size-limit}, so an idle connection costs a few KB, not
      * the size of the largest legal frame.
      */
-    private static final int CONTAINER_BUFFER_SIZE = 8 * 1024;
+    private static final int CONTAINER_BUFFER_SIZE = 2 * 1024;
 
     private final ChatroomProperties properties;
     private final InboundFrameGuard guard;

@@ -9,6 +9,8 @@ import static io.chatroom.systemtests.SystemTestSupport.rooms;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -17,6 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -45,6 +48,7 @@ class ClusterFaultsSystemTests {
     private static final Duration PAUSE = Duration.ofSeconds(10);
     private static final int SLOW_RECEIVE_BUFFER = 4096;
     private static final int LONG_TEXT = 1800;
+    private static final Duration BENCH_SMOKE_LIMIT = Duration.ofSeconds(120);
 
     private Cluster cluster;
     private final List<ChatClient> clients = new ArrayList<>();
@@ -420,6 +424,49 @@ class ClusterFaultsSystemTests {
         log.info("Coordinator kill: {} of {} clients reconnected", interrupted, fleet.size());
         if (requireUninterrupted) {
             assertThat(fleet).allMatch(c -> c.disconnects() == 0, "chat never interrupted");
+        }
+    }
+
+    /**
+     * The load generator's smoke run (200 messages to 5 clients), as its own process against this
+     * cluster: what CI runs of the benchmark. Correctness counts only: its exit code is 1 on any
+     * loss, duplicate, reordering or refused send; no timing is asserted.
+     */
+    @Test
+    void benchSmokeRunLosesNothing() throws Exception {
+        Path benchJar = SystemTestPaths.repoDir().resolve("bench/target/bench.jar");
+        assertThat(benchJar)
+                .as("bench/target/bench.jar (built before this module)")
+                .isRegularFile();
+        Path results = Files.createTempDirectory(SystemTestPaths.targetDir(), "bench-smoke-");
+        Path output = SystemTestPaths.logDir().resolve("bench-smoke.log");
+        Files.createDirectories(output.getParent());
+        Process bench =
+                new ProcessBuilder(
+                                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                                "-jar",
+                                benchJar.toString(),
+                                "smoke",
+                                "--coordinator",
+                                cluster.coordinatorUrls().get(0),
+                                "--origin",
+                                Cluster.ALLOWED_ORIGIN,
+                                "--results",
+                                results.toString())
+                        .redirectErrorStream(true)
+                        .redirectOutput(output.toFile())
+                        .start();
+        boolean finished = bench.waitFor(BENCH_SMOKE_LIMIT.toSeconds(), TimeUnit.SECONDS);
+        if (!finished) {
+            bench.destroyForcibly();
+        }
+        String printed = Files.readString(output);
+        log.info("bench smoke: {}", printed.lines().filter(l -> l.startsWith("smoke")).toList());
+        assertThat(finished).as("bench smoke finished within " + BENCH_SMOKE_LIMIT).isTrue();
+        assertThat(bench.exitValue()).as("bench smoke exit code; output:%n%s", printed).isZero();
+        assertThat(printed).contains("lost 0 dup 0 ooo 0 gaps 0 errors 0");
+        try (Stream<Path> files = Files.list(results)) {
+            assertThat(files.filter(f -> f.toString().endsWith(".json"))).hasSize(1);
         }
     }
 

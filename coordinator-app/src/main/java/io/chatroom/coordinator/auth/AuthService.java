@@ -34,7 +34,7 @@ class AuthService {
     static final String BAD_CREDENTIALS = "Wrong username or password";
 
     /** MDC key naming the user a log line is about (a JSON field in structured logs). */
-    static final String MDC_USER = "user";
+    static final String MDC_USER = "chatroom.user";
 
     private static final Logger log = LoggerFactory.getLogger(AuthService.class);
 

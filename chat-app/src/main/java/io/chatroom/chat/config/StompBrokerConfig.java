@@ -60,7 +60,8 @@ class StompBrokerConfig extends DelegatingWebSocketMessageBrokerConfiguration
                         clientOutboundChannel,
                         socketWriters,
                         properties.limits().sendBufferSizeLimit(),
-                        sessionRegistry::decorated);
+                        sessionRegistry::decorated,
+                        WebSocketConfig.CONTAINER_BUFFER_SIZE);
         handler.setPhase(getPhase());
         return handler;
     }

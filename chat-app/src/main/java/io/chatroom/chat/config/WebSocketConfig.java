@@ -3,6 +3,7 @@ package io.chatroom.chat.config;
 import io.chatroom.chat.session.InboundFrameGuard;
 import io.chatroom.chat.session.SessionRegistry;
 import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.boot.tomcat.TomcatConnectorCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Lazy;
@@ -28,7 +29,14 @@ class WebSocketConfig implements WebSocketMessageBrokerConfigurer {
      * up to {@code chatroom.limits.message-size-limit}, so an idle connection costs a few KB, not
      * the size of the largest legal frame.
      */
-    private static final int CONTAINER_BUFFER_SIZE = 2 * 1024;
+    static final int CONTAINER_BUFFER_SIZE = 2 * 1024;
+
+    /**
+     * The connector's read and write buffers of every socket (Tomcat's default: 8 KB each); a
+     * WebSocket connection keeps both for its lifetime, and reads and writes larger than this go to
+     * the socket directly.
+     */
+    private static final String SOCKET_BUFFER_SIZE = "4096";
 
     private final ChatroomProperties properties;
     private final InboundFrameGuard guard;
@@ -84,6 +92,14 @@ class WebSocketConfig implements WebSocketMessageBrokerConfigurer {
                 .setSendTimeLimit((int) properties.limits().sendTimeLimit().toMillis())
                 .setSendBufferSizeLimit(properties.limits().sendBufferSizeLimit())
                 .addDecoratorFactory(sessions);
+    }
+
+    @Bean
+    TomcatConnectorCustomizer smallSocketBuffers() {
+        return connector -> {
+            connector.setProperty("socket.appReadBufSize", SOCKET_BUFFER_SIZE);
+            connector.setProperty("socket.appWriteBufSize", SOCKET_BUFFER_SIZE);
+        };
     }
 
     @Bean

@@ -27,22 +27,26 @@ public class SessionTrackingSubProtocolHandler extends SubProtocolWebSocketHandl
     private final Executor writers;
     private final long maxQueuedChars;
     private final Consumer<WebSocketSession> onDecorated;
+    private final int receiveBufferSize;
 
     /**
      * @param writers runs the outboxes' socket writes
      * @param maxQueuedChars how much a session may have queued before it is closed as too slow
      * @param onDecorated told of every session's outbox, the way to send to and close it
+     * @param receiveBufferSize the container's per-session text buffer, in characters
      */
     public SessionTrackingSubProtocolHandler(
             MessageChannel clientInboundChannel,
             SubscribableChannel clientOutboundChannel,
             Executor writers,
             long maxQueuedChars,
-            Consumer<WebSocketSession> onDecorated) {
+            Consumer<WebSocketSession> onDecorated,
+            int receiveBufferSize) {
         super(clientInboundChannel, clientOutboundChannel);
         this.writers = writers;
         this.maxQueuedChars = maxQueuedChars;
         this.onDecorated = onDecorated;
+        this.receiveBufferSize = receiveBufferSize;
     }
 
     @Override
@@ -53,6 +57,20 @@ public class SessionTrackingSubProtocolHandler extends SubProtocolWebSocketHandl
         sessions.put(outbox.getId(), outbox);
         onDecorated.accept(outbox);
         return outbox;
+    }
+
+    /**
+     * Spring's STOMP handler raises each session's text buffer to 16 KB so that a 16 KB WebSocket
+     * message (stomp.js splits large frames at 16 KB) fits whole, and the container then allocates
+     * a 33 KB char buffer for every connection. Taking messages in parts, the configured size does,
+     * so it is set back.
+     */
+    @Override
+    public void afterConnectionEstablished(WebSocketSession session) throws Exception {
+        super.afterConnectionEstablished(session);
+        if (session.isOpen() && session.getTextMessageSizeLimit() > receiveBufferSize) {
+            session.setTextMessageSizeLimit(receiveBufferSize);
+        }
     }
 
     @Override

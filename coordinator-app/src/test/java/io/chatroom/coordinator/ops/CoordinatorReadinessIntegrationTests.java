@@ -128,7 +128,7 @@ class CoordinatorReadinessIntegrationTests {
                         .orElseThrow();
         JsonNode event = JSON.readTree(line);
         assertThat(event.get("message").asString()).isEqualTo("login failed: nobody");
-        assertThat(event.get("user").asString()).isEqualTo("nobody");
+        assertThat(event.get("chatroom").get("user").asString()).isEqualTo("nobody");
         assertThat(event.get("service").get("name").asString()).isEqualTo("coordinator-app");
         assertThat(line).doesNotContain("wrong pw");
     }

@@ -87,7 +87,7 @@ final class SessionOutbox extends ConcurrentWebSocketSessionDecorator {
         return basic;
     }
 
-    boolean isClosed() {
+    private boolean isClosed() {
         return closed || closeRequested != null;
     }
 

@@ -33,21 +33,10 @@ final class MessageFrame {
      * @param windowStart value of {@code x-window-start}, or null for none
      */
     String forSubscription(String subscription, String windowStart) {
-        if (windowStart == null) {
-            return "MESSAGE\n"
-                    + headers
-                    + "subscription:"
-                    + subscription
-                    + "\nmessage-id:"
-                    + seqPrefix
-                    + subscription
-                    + tail;
-        }
+        String windowHeader =
+                windowStart == null ? "" : RoomRelay.WINDOW_START_HEADER + ':' + windowStart + '\n';
         return "MESSAGE\n"
-                + RoomRelay.WINDOW_START_HEADER
-                + ':'
-                + windowStart
-                + '\n'
+                + windowHeader
                 + headers
                 + "subscription:"
                 + subscription

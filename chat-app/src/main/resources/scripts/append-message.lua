@@ -1,15 +1,25 @@
 -- Appends one message to a room atomically (all keys share the room's hash tag).
 -- KEYS: 1 idempotency key, 2 seq counter, 3 window zset, 4 archive queue
 -- ARGV: 1 message id, 2 room, 3 sender (JSON string literal), 4 text (JSON string literal),
---       5 window size, 6 idempotency ttl seconds, 7 pub/sub channel
--- Returns {1, seq} for a new message, {2, seq} for a retry of a known clientMessageId,
--- {0, 0} when the seq counter is missing (the caller seeds it from the archive and retries).
+--       5 window size, 6 idempotency ttl seconds, 7 pub/sub channel, 8 floor: the highest seq
+--       the caller knows was given out in the room (a counter below it is raised first, so a
+--       Redis that came back with older data never gives out a seq twice)
+-- Returns {1, seq, raised} for a new message (raised: 1 if the counter was below the floor),
+-- {2, seq, 0} for a retry of a known clientMessageId, {0, 0, 0} when the seq counter is missing
+-- (the caller seeds it from the archive and retries).
 local existing = redis.call('GET', KEYS[1])
 if existing then
-  return {2, tonumber(existing)}
+  return {2, tonumber(existing), 0}
 end
-if redis.call('EXISTS', KEYS[2]) == 0 then
-  return {0, 0}
+local counter = redis.call('GET', KEYS[2])
+if not counter then
+  return {0, 0, 0}
+end
+local raised = 0
+local seqFloor = tonumber(ARGV[8])
+if tonumber(counter) < seqFloor then
+  redis.call('SET', KEYS[2], seqFloor)
+  raised = 1
 end
 local seq = redis.call('INCR', KEYS[2])
 
@@ -46,4 +56,4 @@ end
 redis.call('RPUSH', KEYS[4], json)
 redis.call('SET', KEYS[1], seq, 'EX', tonumber(ARGV[6]))
 redis.call('PUBLISH', ARGV[7], json)
-return {1, seq}
+return {1, seq, raised}

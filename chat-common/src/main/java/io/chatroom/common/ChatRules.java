@@ -35,16 +35,26 @@ public final class ChatRules {
     }
 
     /**
-     * Text is valid when 1..2000 characters remain after trimming; the text itself is stored and
-     * delivered untrimmed, byte for byte. Characters are Unicode code points, so an emoji counts
-     * once.
+     * Text is valid when 1..2000 characters remain after trimming. Characters are Unicode code
+     * points, so an emoji counts once.
      */
     public static boolean isValidText(String text) {
+        return storedText(text) != null;
+    }
+
+    /**
+     * What is stored and delivered for a text: the text without leading and trailing white space,
+     * or null if that is not 1..2000 characters. Storing the trimmed text keeps every stored and
+     * broadcast text within the limit, however much white space a client wraps it in.
+     */
+    public static String storedText(String text) {
         if (text == null) {
-            return false;
+            return null;
         }
         String trimmed = text.strip();
-        return !trimmed.isEmpty() && trimmed.codePointCount(0, trimmed.length()) <= TEXT_MAX;
+        boolean valid =
+                !trimmed.isEmpty() && trimmed.codePointCount(0, trimmed.length()) <= TEXT_MAX;
+        return valid ? trimmed : null;
     }
 
     /** A client message id is a short opaque token (a UUID in practice). */

@@ -50,4 +50,15 @@ class ChatRulesTests {
         assertThat(ChatRules.isValidClientMessageId("a b")).isFalse();
         assertThat(ChatRules.isValidClientMessageId("x".repeat(65))).isFalse();
     }
+
+    @Test
+    void storedTextIsTrimmedSoItNeverExceedsTheLimit() {
+        String padded = "x" + " ".repeat(65_000);
+
+        assertThat(ChatRules.storedText(padded)).isEqualTo("x");
+        assertThat(ChatRules.storedText("  a b  ")).isEqualTo("a b");
+        assertThat(ChatRules.storedText("\t" + "y".repeat(2000) + "\n")).hasSize(2000);
+        assertThat(ChatRules.storedText(" ".repeat(10))).isNull();
+        assertThat(ChatRules.storedText("z".repeat(2001))).isNull();
+    }
 }

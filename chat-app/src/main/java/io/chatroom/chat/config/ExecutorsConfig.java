@@ -1,5 +1,6 @@
 package io.chatroom.chat.config;
 
+import io.chatroom.chat.ChatroomProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;

@@ -1,5 +1,6 @@
 package io.chatroom.chat.config;
 
+import io.chatroom.chat.ChatroomProperties;
 import io.chatroom.common.RedisKeys;
 import io.lettuce.core.resource.Delay;
 import java.time.Duration;

@@ -1,5 +1,6 @@
 package io.chatroom.chat.config;
 
+import io.chatroom.chat.ChatroomProperties;
 import io.chatroom.common.Secrets;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;

@@ -1,8 +1,10 @@
 package io.chatroom.chat.config;
 
-import io.chatroom.chat.relay.SessionTrackingSubProtocolHandler;
-import io.chatroom.chat.relay.SocketWriterPool;
+import io.chatroom.chat.ChatroomProperties;
 import io.chatroom.chat.session.SessionRegistry;
+import io.chatroom.chat.stomp.SessionTrackingSubProtocolHandler;
+import io.chatroom.chat.stomp.SocketWriterPool;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.context.annotation.Bean;
@@ -20,19 +22,22 @@ import org.springframework.web.socket.config.annotation.DelegatingWebSocketMessa
 class StompBrokerConfig extends DelegatingWebSocketMessageBrokerConfiguration
         implements DisposableBean {
     /**
-     * A drain (one session's queued frames) that takes longer has met a client that stopped
-     * reading; its thread is replaced so that other sessions are not kept waiting. Writing a batch
-     * to a socket that has buffer space takes microseconds.
+     * Writes never block (they are asynchronous); a drain that takes longer than this is a close
+     * frame to a client that stopped reading, and its thread is replaced so that other sessions are
+     * not kept waiting.
      */
     private static final Duration WRITER_STALL = Duration.ofMillis(50);
 
     private final ChatroomProperties properties;
     private final SessionRegistry sessionRegistry;
     private final SocketWriterPool socketWriters;
+    private final MeterRegistry meters;
 
-    StompBrokerConfig(ChatroomProperties properties, SessionRegistry sessionRegistry) {
+    StompBrokerConfig(
+            ChatroomProperties properties, SessionRegistry sessionRegistry, MeterRegistry meters) {
         this.properties = properties;
         this.sessionRegistry = sessionRegistry;
+        this.meters = meters;
         this.socketWriters = socketWriters(properties.relay().maxWriterThreads());
     }
 
@@ -61,7 +66,8 @@ class StompBrokerConfig extends DelegatingWebSocketMessageBrokerConfiguration
                         socketWriters,
                         properties.limits().sendBufferSizeLimit(),
                         sessionRegistry::decorated,
-                        WebSocketConfig.CONTAINER_BUFFER_SIZE);
+                        WebSocketConfig.CONTAINER_BUFFER_SIZE,
+                        meters);
         handler.setPhase(getPhase());
         return handler;
     }

@@ -1,7 +1,9 @@
 package io.chatroom.chat.config;
 
+import io.chatroom.chat.ChatroomProperties;
 import io.chatroom.chat.session.InboundFrameGuard;
 import io.chatroom.chat.session.SessionRegistry;
+import io.chatroom.chat.subscription.SubscriptionInterceptor;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.tomcat.TomcatConnectorCustomizer;
 import org.springframework.context.annotation.Bean;
@@ -40,6 +42,7 @@ class WebSocketConfig implements WebSocketMessageBrokerConfigurer {
 
     private final ChatroomProperties properties;
     private final InboundFrameGuard guard;
+    private final SubscriptionInterceptor subscriptions;
     private final SessionRegistry sessions;
     private final StompSubProtocolErrorHandler errorFrames;
     private final TaskScheduler heartbeats;
@@ -47,12 +50,14 @@ class WebSocketConfig implements WebSocketMessageBrokerConfigurer {
     WebSocketConfig(
             ChatroomProperties properties,
             InboundFrameGuard guard,
+            SubscriptionInterceptor subscriptions,
             SessionRegistry sessions,
             StompSubProtocolErrorHandler errorFrames,
             @Lazy @Qualifier("messageBrokerTaskScheduler") TaskScheduler heartbeats) {
         this.properties = properties;
         this.heartbeats = heartbeats;
         this.guard = guard;
+        this.subscriptions = subscriptions;
         this.sessions = sessions;
         this.errorFrames = errorFrames;
     }
@@ -82,7 +87,8 @@ class WebSocketConfig implements WebSocketMessageBrokerConfigurer {
 
     @Override
     public void configureClientInboundChannel(ChannelRegistration registration) {
-        registration.interceptors(guard);
+        // The guard authenticates first; subscriptions are routed only for authenticated sessions.
+        registration.interceptors(guard, subscriptions);
     }
 
     @Override
@@ -96,9 +102,14 @@ class WebSocketConfig implements WebSocketMessageBrokerConfigurer {
 
     @Bean
     TomcatConnectorCustomizer smallSocketBuffers() {
+        int kernelSendBuffer = properties.limits().socketSendBuffer();
         return connector -> {
             connector.setProperty("socket.appReadBufSize", SOCKET_BUFFER_SIZE);
             connector.setProperty("socket.appWriteBufSize", SOCKET_BUFFER_SIZE);
+            if (kernelSendBuffer > 0) {
+                // Bounds what the kernel holds for a client that stops reading.
+                connector.setProperty("socket.txBufSize", Integer.toString(kernelSendBuffer));
+            }
         };
     }
 

@@ -1,7 +1,8 @@
 package io.chatroom.chat.presence;
 
-import io.chatroom.chat.config.ChatroomProperties;
-import io.chatroom.chat.config.ServerIdentity;
+import io.chatroom.chat.ChatroomProperties;
+import io.chatroom.chat.RedisScripts;
+import io.chatroom.chat.ServerIdentity;
 import io.chatroom.common.RedisKeys;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,14 +15,16 @@ import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.dao.DataAccessException;
 import org.springframework.data.redis.core.StringRedisTemplate;
+import org.springframework.data.redis.core.script.DefaultRedisScript;
 import org.springframework.scheduling.TaskScheduler;
 import org.springframework.stereotype.Component;
 
 /**
  * Who is in which room, across the cluster. Each server writes its own members to the room's
  * presence ZSET as {@code user@serverId} scored by an expiry time and refreshes them periodically,
- * so the members of a crashed server vanish once their entries expire. Every change is announced on
- * the room's presence channel.
+ * so the members of a crashed server vanish once their entries expire. Expiry times are taken from
+ * Redis's clock, in the scripts, never from a server's: a server whose clock runs ahead cannot
+ * expire another server's live entries. Every change is announced on the room's presence channel.
  */
 @Component
 public class PresenceTracker {
@@ -29,9 +32,11 @@ public class PresenceTracker {
     private static final String CHANGED = "changed";
 
     private final StringRedisTemplate redis;
+    private final DefaultRedisScript<Long> touch;
+    private final DefaultRedisScript<List> read;
     private final RedisKeys keys;
     private final String serverId;
-    private final long ttlMillis;
+    private final String ttl;
 
     /** room -> user -> number of this server's subscriptions of that user to the room. */
     private final Map<String, Map<String, Integer>> local = new ConcurrentHashMap<>();
@@ -43,9 +48,11 @@ public class PresenceTracker {
             ChatroomProperties properties,
             @Qualifier("chatTaskScheduler") TaskScheduler scheduler) {
         this.redis = redis;
+        this.touch = RedisScripts.load("scripts/presence-touch.lua", Long.class);
+        this.read = RedisScripts.load("scripts/presence-read.lua", List.class);
         this.keys = keys;
         this.serverId = identity.id();
-        this.ttlMillis = properties.presence().ttl().toMillis();
+        this.ttl = Long.toString(properties.presence().ttl().toMillis());
         scheduler.scheduleWithFixedDelay(this::refresh, properties.presence().refreshInterval());
     }
 
@@ -84,7 +91,7 @@ public class PresenceTracker {
         String member = user + "@" + serverId;
         try {
             if (present) {
-                redis.opsForZSet().add(key, member, System.currentTimeMillis() + ttlMillis);
+                redis.execute(touch, List.of(key), ttl, member);
             } else {
                 redis.opsForZSet().remove(key, member);
             }
@@ -97,15 +104,11 @@ public class PresenceTracker {
 
     /** The users connected to the room on any live server, sorted. */
     public List<String> users(String room) {
-        Set<String> members =
-                redis.opsForZSet()
-                        .rangeByScore(
-                                keys.roomPresence(room),
-                                System.currentTimeMillis(),
-                                Double.POSITIVE_INFINITY);
+        List<?> members = redis.execute(read, List.of(keys.roomPresence(room)));
         Set<String> users = new TreeSet<>();
         if (members != null) {
-            for (String member : members) {
+            for (Object entry : members) {
+                String member = (String) entry;
                 int at = member.lastIndexOf('@');
                 users.add(at < 0 ? member : member.substring(0, at));
             }
@@ -114,14 +117,14 @@ public class PresenceTracker {
     }
 
     void refresh() {
-        long now = System.currentTimeMillis();
         try {
             for (Map.Entry<String, Map<String, Integer>> room : local.entrySet()) {
-                String key = keys.roomPresence(room.getKey());
+                List<String> args = new ArrayList<>();
+                args.add(ttl);
                 for (String user : room.getValue().keySet()) {
-                    redis.opsForZSet().add(key, user + "@" + serverId, now + ttlMillis);
+                    args.add(user + "@" + serverId);
                 }
-                redis.opsForZSet().removeRangeByScore(key, Double.NEGATIVE_INFINITY, now);
+                redis.execute(touch, List.of(keys.roomPresence(room.getKey())), args.toArray());
             }
         } catch (DataAccessException e) {
             log.debug("presence refresh failed: {}", e.toString());

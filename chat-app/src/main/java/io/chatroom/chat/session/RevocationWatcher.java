@@ -1,7 +1,7 @@
 package io.chatroom.chat.session;
 
-import io.chatroom.chat.config.ChatroomProperties;
-import io.chatroom.chat.relay.FrameWriter;
+import io.chatroom.chat.ChatroomProperties;
+import io.chatroom.chat.stomp.FrameWriter;
 import io.chatroom.common.RedisKeys;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -10,10 +10,8 @@ import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Qualifier;
-import org.springframework.dao.DataAccessException;
 import org.springframework.data.redis.connection.Message;
 import org.springframework.data.redis.connection.MessageListener;
-import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.listener.ChannelTopic;
 import org.springframework.data.redis.listener.RedisMessageListenerContainer;
 import org.springframework.scheduling.TaskScheduler;
@@ -22,9 +20,10 @@ import org.springframework.web.socket.CloseStatus;
 
 /**
  * Closes sessions of logged-out tokens within seconds: at once on the revocation publish, and by a
- * periodic re-check of every open session's token id in case a publish was missed. Also closes
- * sessions whose token expired. Each gets a STOMP ERROR frame ({@code message:token revoked} or
- * {@code token expired}) first, so stock STOMP clients report why.
+ * periodic re-check of every open session's token id (against PostgreSQL as well as Redis, so a
+ * Redis that lost a revocation cannot keep a session open) in case a publish was missed. Also
+ * closes sessions whose token expired. Each gets a STOMP ERROR frame ({@code message:token revoked}
+ * or {@code token expired}) first, so stock STOMP clients report why.
  */
 @Component
 class RevocationWatcher implements MessageListener {
@@ -36,22 +35,20 @@ class RevocationWatcher implements MessageListener {
     private static final String LOG_IN_AGAIN = "log in again and reconnect with the new token";
 
     private final SessionRegistry sessions;
-    private final StringRedisTemplate redis;
-    private final RedisKeys keys;
+    private final RevokedTokens revoked;
     private final FrameWriter frames;
     private final TaskScheduler scheduler;
 
     RevocationWatcher(
             SessionRegistry sessions,
             FrameWriter frames,
-            StringRedisTemplate redis,
+            RevokedTokens revoked,
             RedisKeys keys,
             RedisMessageListenerContainer container,
             @Qualifier("chatTaskScheduler") TaskScheduler scheduler,
             ChatroomProperties properties) {
         this.sessions = sessions;
-        this.redis = redis;
-        this.keys = keys;
+        this.revoked = revoked;
         this.frames = frames;
         this.scheduler = scheduler;
         container.addMessageListener(this, new ChannelTopic(keys.revocationChannel()));
@@ -88,14 +85,8 @@ class RevocationWatcher implements MessageListener {
                 id -> frames.error(id, TOKEN_EXPIRED, LOG_IN_AGAIN));
         Set<String> tokenIds = new HashSet<>();
         sessions.principals().forEach(p -> tokenIds.add(p.tokenId()));
-        try {
-            for (String tokenId : tokenIds) {
-                if (Boolean.TRUE.equals(redis.hasKey(keys.revokedToken(tokenId)))) {
-                    closeRevoked(tokenId);
-                }
-            }
-        } catch (DataAccessException e) {
-            log.debug("revocation re-check skipped, Redis unavailable: {}", e.toString());
+        for (String tokenId : revoked.revokedAmong(tokenIds)) {
+            closeRevoked(tokenId);
         }
     }
 }

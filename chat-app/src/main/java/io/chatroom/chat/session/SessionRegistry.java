@@ -1,8 +1,12 @@
 package io.chatroom.chat.session;
 
+import io.chatroom.chat.ChatroomProperties;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -11,6 +15,8 @@ import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.scheduling.TaskScheduler;
 import org.springframework.stereotype.Component;
 import org.springframework.web.socket.CloseStatus;
 import org.springframework.web.socket.WebSocketHandler;
@@ -20,18 +26,37 @@ import org.springframework.web.socket.handler.WebSocketHandlerDecoratorFactory;
 
 /**
  * Every open WebSocket session of this server with the user it authenticated as, so that revoked or
- * expired tokens and a graceful stop can close them.
+ * expired tokens and a graceful stop can close them. A session that has not completed STOMP CONNECT
+ * within {@code chatroom.limits.connect-timeout} is closed, so idle sockets cannot hold connection
+ * slots.
  */
 @Component
 public class SessionRegistry implements WebSocketHandlerDecoratorFactory {
     private static final Logger log = LoggerFactory.getLogger(SessionRegistry.class);
 
-    private final Map<String, Entry> sessions = new ConcurrentHashMap<>();
+    /** Close status of a socket that did not complete CONNECT in time. */
+    static final CloseStatus CONNECT_TIMEOUT =
+            CloseStatus.POLICY_VIOLATION.withReason("STOMP CONNECT not received in time");
 
-    SessionRegistry(MeterRegistry meters) {
+    private final Map<String, Entry> sessions = new ConcurrentHashMap<>();
+    private final TaskScheduler scheduler;
+    private final Duration connectTimeout;
+    private final Counter connectTimeouts;
+
+    SessionRegistry(
+            MeterRegistry meters,
+            ChatroomProperties properties,
+            @Qualifier("chatTaskScheduler") TaskScheduler scheduler) {
+        this.scheduler = scheduler;
+        this.connectTimeout = properties.limits().connectTimeout();
         Gauge.builder("chatroom.sessions", sessions, Map::size)
                 .description("open WebSocket sessions")
                 .register(meters);
+        this.connectTimeouts =
+                Counter.builder("chatroom.sessions.closed")
+                        .tag("reason", "connect_timeout")
+                        .description("sessions closed by the server, by reason")
+                        .register(meters);
     }
 
     private record Entry(WebSocketSession session, ChatPrincipal principal) {}
@@ -42,6 +67,9 @@ public class SessionRegistry implements WebSocketHandlerDecoratorFactory {
             @Override
             public void afterConnectionEstablished(WebSocketSession session) throws Exception {
                 sessions.put(session.getId(), new Entry(session, null));
+                scheduler.schedule(
+                        () -> closeIfNotConnected(session.getId()),
+                        Instant.now().plus(connectTimeout));
                 super.afterConnectionEstablished(session);
             }
 
@@ -60,6 +88,18 @@ public class SessionRegistry implements WebSocketHandlerDecoratorFactory {
      */
     public void decorated(WebSocketSession session) {
         sessions.computeIfPresent(session.getId(), (id, e) -> new Entry(session, e.principal()));
+    }
+
+    private void closeIfNotConnected(String sessionId) {
+        Entry entry = sessions.get(sessionId);
+        if (entry != null && entry.principal() == null) {
+            log.info(
+                    "session {} sent no STOMP CONNECT within {}; closing it",
+                    sessionId,
+                    connectTimeout);
+            connectTimeouts.increment();
+            close(entry.session(), CONNECT_TIMEOUT);
+        }
     }
 
     void authenticated(String sessionId, ChatPrincipal principal) {

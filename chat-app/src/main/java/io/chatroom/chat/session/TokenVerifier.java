@@ -1,13 +1,11 @@
 package io.chatroom.chat.session;
 
-import io.chatroom.chat.config.ChatroomProperties;
-import io.chatroom.common.RedisKeys;
+import io.chatroom.chat.ChatroomProperties;
 import io.chatroom.common.TokenClaims;
 import java.nio.charset.StandardCharsets;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.SecretKeySpec;
 import org.springframework.dao.DataAccessException;
-import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.security.oauth2.jose.jws.MacAlgorithm;
 import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.security.oauth2.jwt.JwtException;
@@ -24,17 +22,15 @@ class TokenVerifier {
     private static final String BEARER = "Bearer ";
 
     private final NimbusJwtDecoder decoder;
-    private final StringRedisTemplate redis;
-    private final RedisKeys keys;
+    private final RevokedTokens revoked;
 
-    TokenVerifier(ChatroomProperties properties, StringRedisTemplate redis, RedisKeys keys) {
+    TokenVerifier(ChatroomProperties properties, RevokedTokens revoked) {
         SecretKey key =
                 new SecretKeySpec(
                         properties.auth().secret().getBytes(StandardCharsets.UTF_8), "HmacSHA256");
         this.decoder = NimbusJwtDecoder.withSecretKey(key).macAlgorithm(MacAlgorithm.HS256).build();
         this.decoder.setJwtValidator(JwtValidators.createDefaultWithIssuer(TokenClaims.ISSUER));
-        this.redis = redis;
-        this.keys = keys;
+        this.revoked = revoked;
     }
 
     /**
@@ -61,7 +57,7 @@ class TokenVerifier {
 
     boolean isRevoked(String tokenId) {
         try {
-            return Boolean.TRUE.equals(redis.hasKey(keys.revokedToken(tokenId)));
+            return revoked.isRevoked(tokenId);
         } catch (DataAccessException e) {
             // Fail closed: without Redis we cannot tell a logged-out token from a valid one.
             throw new ConnectRefusedException("token check unavailable, try again");

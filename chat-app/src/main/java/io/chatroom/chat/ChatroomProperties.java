@@ -1,0 +1,77 @@
+package io.chatroom.chat;
+
+import java.time.Duration;
+import java.util.List;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/** Every {@code chatroom.*} setting of the chat-app; defaults live in application.yaml. */
+@ConfigurationProperties("chatroom")
+public record ChatroomProperties(
+        String clusterKey,
+        String serverId,
+        String publicUrl,
+        List<String> allowedOrigins,
+        int windowSize,
+        Duration idempotencyTtl,
+        Duration stompHeartbeat,
+        Auth auth,
+        Redis redis,
+        Coordinator coordinator,
+        RateLimit rateLimit,
+        Relay relay,
+        Presence presence,
+        Limits limits,
+        Shutdown shutdown) {
+
+    /** The contract promises a window of at least this many messages per room. */
+    public static final int MIN_WINDOW_SIZE = 1000;
+
+    public ChatroomProperties {
+        if (windowSize < MIN_WINDOW_SIZE) {
+            throw new IllegalArgumentException(
+                    "chatroom.window-size must be at least " + MIN_WINDOW_SIZE);
+        }
+        allowedOrigins = allowedOrigins == null ? List.of() : List.copyOf(allowedOrigins);
+    }
+
+    /** Token checking. */
+    public record Auth(String secret, Duration revocationCheckInterval) {}
+
+    /** Redis key layout, and the longest wait between reconnect attempts after Redis went away. */
+    public record Redis(String keyPrefix, Duration reconnectMaxDelay) {}
+
+    /** Where heartbeats go. */
+    public record Coordinator(List<String> urls, Duration heartbeatInterval) {
+        public Coordinator {
+            urls = urls == null ? List.of() : urls.stream().filter(u -> !u.isBlank()).toList();
+        }
+    }
+
+    /** Per-user send limit; {@code messagesPerSecond = 0} turns it off. */
+    public record RateLimit(double messagesPerSecond, int burst) {}
+
+    /** Relay tuning: how often every active room is re-synced from the window. */
+    public record Relay(
+            Duration syncInterval,
+            Duration subscribeTimeout,
+            int workerThreads,
+            int maxWriterThreads,
+            int seqFloorRooms) {}
+
+    /** Presence entries expire after {@code ttl} unless refreshed every {@code refreshInterval}. */
+    public record Presence(Duration ttl, Duration refreshInterval) {}
+
+    /**
+     * Per-session WebSocket limits; {@code socketSendBuffer} is each socket's kernel send buffer in
+     * bytes (0: the operating system's default and auto-tuning).
+     */
+    public record Limits(
+            int messageSizeLimit,
+            Duration sendTimeLimit,
+            int sendBufferSizeLimit,
+            Duration connectTimeout,
+            int socketSendBuffer) {}
+
+    /** How long a graceful stop waits for in-flight sends. */
+    public record Shutdown(Duration drainTimeout) {}
+}

@@ -1,0 +1,234 @@
+package io.chatroom.chat.room;
+
+import io.chatroom.chat.ChatException;
+import io.chatroom.chat.ChatroomProperties;
+import io.chatroom.chat.RedisScripts;
+import io.chatroom.common.ErrorCodes;
+import io.chatroom.common.RedisKeys;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.dao.DataAccessException;
+import org.springframework.data.redis.core.StringRedisTemplate;
+import org.springframework.data.redis.core.script.DefaultRedisScript;
+import org.springframework.jdbc.BadSqlGrammarException;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The room log in Redis: one Lua call per message assigns the next seq and Redis's time, adds it to
+ * the room's window, the archive queue and the room's channel, and remembers the client's message
+ * id, all or nothing.
+ *
+ * <p>Seqs never go back: each call passes a floor, the highest seq this server knows was given out
+ * in the room (acked or forwarded here, else the archive's high-water mark, read once per room),
+ * and the script raises a counter found below it before incrementing; a missing counter is seeded
+ * from the same floor. So a Redis restored from an older snapshot, or a failover to a lagging
+ * replica, does not give out a seq twice for rooms this server has seen.
+ */
+@Component
+class RedisRoomLog implements RoomLog {
+    private static final Logger log = LoggerFactory.getLogger(RedisRoomLog.class);
+    private static final long NEW_MESSAGE = 1;
+    private static final long RETRY = 2;
+
+    /** Seeding happens once per room; a second NOSEQ right after means a concurrent wipe. */
+    private static final int MAX_SEED_ATTEMPTS = 3;
+
+    private static final String ARCHIVE_MAX_SEQ =
+            "select coalesce(max(seq), 0) from archive.chat_message where room = ?";
+
+    /** After a failed archive read, how long SENDs skip it (the counter alone numbers them). */
+    private static final long ARCHIVE_RETRY_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+    private final StringRedisTemplate redis;
+    private final JdbcTemplate jdbc;
+    private final RedisKeys keys;
+    private final JsonMapper json;
+    private final DefaultRedisScript<List> appendScript;
+    private final DefaultRedisScript<Long> raiseScript;
+    private final SeqFloors floors;
+    private final String windowSize;
+    private final String idempotencyTtlSeconds;
+    private final Timer redisLatency;
+    private final Counter raised;
+    private volatile long archiveFailedAt = System.nanoTime() - ARCHIVE_RETRY_NANOS;
+
+    RedisRoomLog(
+            StringRedisTemplate redis,
+            JdbcTemplate jdbc,
+            RedisKeys keys,
+            JsonMapper json,
+            ChatroomProperties properties,
+            MeterRegistry meters) {
+        this.redis = redis;
+        this.jdbc = jdbc;
+        this.keys = keys;
+        this.json = json;
+        this.appendScript = RedisScripts.load("scripts/append-message.lua", List.class);
+        this.raiseScript = RedisScripts.load("scripts/raise-seq.lua", Long.class);
+        this.floors = new SeqFloors(properties.relay().seqFloorRooms());
+        this.windowSize = Integer.toString(properties.windowSize());
+        this.idempotencyTtlSeconds = Long.toString(properties.idempotencyTtl().toSeconds());
+        this.redisLatency =
+                Timer.builder("chatroom.redis.latency")
+                        .description("one append call to Redis")
+                        .publishPercentiles(0.5, 0.99)
+                        .register(meters);
+        this.raised =
+                Counter.builder("chatroom.seq.raised")
+                        .description("room counters found behind seqs already given out, raised")
+                        .register(meters);
+    }
+
+    @Override
+    public Appended append(String room, String sender, String clientMessageId, String text) {
+        try {
+            List<String> scriptKeys =
+                    List.of(
+                            // Scoped by sender: nobody can suppress another user's message by
+                            // reusing its clientMessageId.
+                            keys.idempotency(room, sender + ":" + clientMessageId),
+                            keys.roomSeq(room),
+                            keys.roomWindow(room),
+                            keys.archiveQueue(RedisKeys.shardOf(room)));
+            String id = UUID.randomUUID().toString();
+            String senderJson = json.writeValueAsString(sender);
+            String textJson = json.writeValueAsString(text);
+            for (int attempt = 0; attempt < MAX_SEED_ATTEMPTS; attempt++) {
+                String floor = Long.toString(floor(room, clientMessageId));
+                List<?> result =
+                        redisLatency.record(
+                                () ->
+                                        redis.execute(
+                                                appendScript,
+                                                scriptKeys,
+                                                id,
+                                                room,
+                                                senderJson,
+                                                textJson,
+                                                windowSize,
+                                                idempotencyTtlSeconds,
+                                                keys.roomChannel(room),
+                                                floor));
+                long kind = ((Number) result.get(0)).longValue();
+                long seq = ((Number) result.get(1)).longValue();
+                if (kind == NEW_MESSAGE || kind == RETRY) {
+                    if (result.size() > 2 && ((Number) result.get(2)).longValue() == 1) {
+                        counterRaised(room, floor);
+                    }
+                    floors.note(room, seq);
+                    return new Appended(seq, kind == RETRY);
+                }
+                seedCounter(room, clientMessageId);
+            }
+            throw new ChatException(
+                    ErrorCodes.UNAVAILABLE,
+                    "room counter could not be initialised",
+                    clientMessageId);
+        } catch (DataAccessException e) {
+            log.warn("append to room {} failed: {}", room, e.toString());
+            throw new ChatException(
+                    ErrorCodes.UNAVAILABLE, "message store unavailable, retry", clientMessageId);
+        }
+    }
+
+    /**
+     * The highest seq known to be given out in the room: remembered by this server, else (first
+     * message of the room since this server started) the archive's high-water mark.
+     */
+    private long floor(String room, String clientMessageId) {
+        Long known = floors.get(room);
+        if (known != null) {
+            return known;
+        }
+        if (System.nanoTime() - archiveFailedAt < ARCHIVE_RETRY_NANOS) {
+            // PostgreSQL just failed: do not make every SEND wait for its timeout again.
+            return 0;
+        }
+        try {
+            long archived = archivedMaxSeq(room, clientMessageId);
+            floors.note(room, archived);
+            return archived;
+        } catch (ChatException e) {
+            // The counter is there and usually right; check the archive with a later message.
+            archiveFailedAt = System.nanoTime();
+            return 0;
+        }
+    }
+
+    private long archivedMaxSeq(String room, String clientMessageId) {
+        try {
+            Long archived = jdbc.queryForObject(ARCHIVE_MAX_SEQ, Long.class, room);
+            return archived == null ? 0 : archived;
+        } catch (BadSqlGrammarException e) {
+            // No archive schema yet: nothing was ever archived.
+            return 0;
+        } catch (DataAccessException e) {
+            log.warn("cannot read archive high-water mark of room {}: {}", room, e.toString());
+            throw new ChatException(
+                    ErrorCodes.UNAVAILABLE, "archive unavailable, retry", clientMessageId);
+        }
+    }
+
+    private void seedCounter(String room, String clientMessageId) {
+        long seed = Math.max(archivedMaxSeq(room, clientMessageId), floors.getOrZero(room));
+        Boolean seeded = redis.opsForValue().setIfAbsent(keys.roomSeq(room), Long.toString(seed));
+        // A new room starts at 0 quietly; a higher seed means Redis lost a counter.
+        if (Boolean.TRUE.equals(seeded) && seed > 0) {
+            log.warn(
+                    "seq counter of room {} was missing (Redis lost data?); seeded at {}",
+                    room,
+                    seed);
+        }
+    }
+
+    private void counterRaised(String room, Object to) {
+        raised.increment();
+        log.warn(
+                "seq counter of room {} was below seqs already given out (Redis rolled back?);"
+                        + " raised to {}",
+                room,
+                to);
+    }
+
+    @Override
+    public long latestSeq(String room, long forwarded) {
+        floors.note(room, forwarded);
+        String value = redis.opsForValue().get(keys.roomSeq(room));
+        long latest = value == null ? 0 : Long.parseLong(value);
+        long floor = floors.getOrZero(room);
+        if (latest > 0 && latest < floor) {
+            Long result =
+                    redis.execute(raiseScript, List.of(keys.roomSeq(room)), Long.toString(floor));
+            if (result != null && result == 1) {
+                counterRaised(room, floor);
+            }
+            value = redis.opsForValue().get(keys.roomSeq(room));
+            latest = value == null ? 0 : Long.parseLong(value);
+        }
+        return latest;
+    }
+
+    @Override
+    public void forwarded(String room, long seq) {
+        floors.note(room, seq);
+    }
+
+    @Override
+    public List<String> window(String room, long fromSeq, long toSeq) {
+        if (toSeq < fromSeq) {
+            return List.of();
+        }
+        Set<String> range = redis.opsForZSet().rangeByScore(keys.roomWindow(room), fromSeq, toSeq);
+        return range == null ? List.of() : new ArrayList<>(range);
+    }
+}

@@ -1,0 +1,38 @@
+package io.chatroom.chat.stomp;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Map;
+
+/** Sessions the server closed because writing to them failed, by reason. */
+final class OutboxMeters {
+    /** More was queued for the session than the buffer limit allows: it does not read. */
+    static final String SLOW_CONSUMER = "slow_consumer";
+
+    /** A send did not complete within the send time limit. */
+    static final String SEND_TIMEOUT = "send_timeout";
+
+    /** The container refused or failed a write (the connection broke). */
+    static final String WRITE_FAILED = "write_failed";
+
+    private final Map<String, Counter> counters;
+
+    OutboxMeters(MeterRegistry meters) {
+        this.counters =
+                Map.of(
+                        SLOW_CONSUMER, counter(meters, SLOW_CONSUMER),
+                        SEND_TIMEOUT, counter(meters, SEND_TIMEOUT),
+                        WRITE_FAILED, counter(meters, WRITE_FAILED));
+    }
+
+    private static Counter counter(MeterRegistry meters, String reason) {
+        return Counter.builder("chatroom.sessions.closed")
+                .tag("reason", reason)
+                .description("sessions closed by the server, by reason")
+                .register(meters);
+    }
+
+    void closed(String reason) {
+        counters.get(reason).increment();
+    }
+}

@@ -1,0 +1,338 @@
+package io.chatroom.chat.stomp;
+
+import jakarta.websocket.RemoteEndpoint;
+import jakarta.websocket.SendResult;
+import jakarta.websocket.Session;
+import java.io.IOException;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.web.socket.BinaryMessage;
+import org.springframework.web.socket.CloseStatus;
+import org.springframework.web.socket.TextMessage;
+import org.springframework.web.socket.WebSocketMessage;
+import org.springframework.web.socket.WebSocketSession;
+import org.springframework.web.socket.adapter.NativeWebSocketSession;
+import org.springframework.web.socket.handler.ConcurrentWebSocketSessionDecorator;
+
+/**
+ * The one way out of a session: every frame, the app's pre-encoded ones (room messages, presence,
+ * acks, receipts) and Spring's own (CONNECTED, errors, heart-beats), is queued here and written in
+ * order. Writes never block a thread: what is queued goes out as one WebSocket text message (STOMP
+ * allows several frames per message) with the container's asynchronous send, and the next batch
+ * starts when that send completes. So a client that stops reading delays only itself: its queue
+ * grows until it passes the buffer limit, or its send outlives the send time limit, and then the
+ * session is closed as not reliable (logged, and counted by {@link OutboxMeters}).
+ *
+ * <p>A close asked for by Spring (after an ERROR frame) or by the server runs after the frames
+ * queued before it.
+ */
+final class SessionOutbox extends ConcurrentWebSocketSessionDecorator implements FrameTarget {
+    private static final Logger log = LoggerFactory.getLogger(SessionOutbox.class);
+
+    /** Tomcat's per-session limit on one blocking send (the close frame), in milliseconds. */
+    static final String BLOCKING_SEND_TIMEOUT = "org.apache.tomcat.websocket.BLOCKING_SEND_TIMEOUT";
+
+    /** A close frame to a client that stopped reading gives up after this long. */
+    private static final long ABORT_CLOSE_TIMEOUT_MILLIS = 200;
+
+    /** At most this many characters go out in one WebSocket message. */
+    private static final int MAX_BATCH_CHARS = 64 * 1024;
+
+    private final Executor writers;
+    private final long maxQueuedChars;
+    private final OutboxMeters meters;
+
+    /** The container's asynchronous endpoint, or null when the session is not a JSR-356 one. */
+    private final RemoteEndpoint.Async async;
+
+    private final Map<String, Object> userProperties;
+
+    /** Queued frames: a {@link String} from the app, a {@link WebSocketMessage} from Spring. */
+    private final ConcurrentLinkedQueue<Object> frames = new ConcurrentLinkedQueue<>();
+
+    private final AtomicLong queuedChars = new AtomicLong();
+
+    /** Held by whoever writes: a drain on a writer thread, or a send in flight until it ends. */
+    private final AtomicBoolean writing = new AtomicBoolean();
+
+    /** Characters of the send in flight, released from the count when it ends. */
+    private volatile long inFlight;
+
+    private volatile CloseStatus closeRequested;
+    private volatile boolean closed;
+    private volatile Consumer<WebSocketMessage<?>> queuedCallback;
+
+    /** The session's subscription to its acks queue, escaped for a header; null if none. */
+    private volatile String ackSubscription;
+
+    private final AtomicLong ackIds = new AtomicLong();
+
+    SessionOutbox(
+            WebSocketSession session,
+            Executor writers,
+            long maxQueuedChars,
+            Duration sendTimeLimit,
+            OutboxMeters meters) {
+        super(session, (int) sendTimeLimit.toMillis(), (int) maxQueuedChars);
+        this.writers = writers;
+        this.maxQueuedChars = maxQueuedChars;
+        this.meters = meters;
+        Session jsr = jsrSession(session);
+        if (jsr != null) {
+            this.userProperties = jsr.getUserProperties();
+            userProperties.put(BLOCKING_SEND_TIMEOUT, sendTimeLimit.toMillis());
+            this.async = jsr.getAsyncRemote();
+            async.setSendTimeout(sendTimeLimit.toMillis());
+        } else {
+            this.userProperties = null;
+            this.async = null;
+        }
+    }
+
+    private static Session jsrSession(WebSocketSession session) {
+        return session instanceof NativeWebSocketSession nativeSession
+                ? nativeSession.getNativeSession(Session.class)
+                : null;
+    }
+
+    private boolean isClosed() {
+        return closed || closeRequested != null;
+    }
+
+    @Override
+    public void offer(String frame) {
+        enqueue(frame, frame.length());
+    }
+
+    @Override
+    public boolean isWritable() {
+        return !isClosed();
+    }
+
+    /** Acks go to this subscription (the client subscribed to its acks queue); null: none. */
+    void ackSubscription(String escapedSubscriptionId) {
+        this.ackSubscription = escapedSubscriptionId;
+    }
+
+    String ackSubscription() {
+        return ackSubscription;
+    }
+
+    /** A {@code message-id} for the next ack, unique within the session. */
+    long nextAckId() {
+        return ackIds.incrementAndGet();
+    }
+
+    /** Spring's frames take the same queue, so they keep their place among the app's. */
+    @Override
+    public void sendMessage(WebSocketMessage<?> message) {
+        enqueue(message, message.getPayloadLength());
+        Consumer<WebSocketMessage<?>> callback = queuedCallback;
+        if (callback != null) {
+            callback.accept(message);
+        }
+    }
+
+    /** Called with each of Spring's frames once it is queued (publish order). */
+    @Override
+    public void setMessageCallback(Consumer<WebSocketMessage<?>> callback) {
+        this.queuedCallback = callback;
+    }
+
+    @Override
+    public int getBufferSize() {
+        return (int) queuedChars.get();
+    }
+
+    private void enqueue(Object frame, int length) {
+        if (isClosed()) {
+            return;
+        }
+        if (queuedChars.addAndGet(length) > maxQueuedChars) {
+            abort(OutboxMeters.SLOW_CONSUMER, "more than " + maxQueuedChars + " chars queued");
+            return;
+        }
+        frames.add(frame);
+        schedule();
+    }
+
+    private void schedule() {
+        if (writing.compareAndSet(false, true)) {
+            try {
+                writers.execute(this::drain);
+            } catch (RejectedExecutionException e) {
+                // Shutting down: write here instead.
+                drain();
+            }
+        }
+    }
+
+    /**
+     * Writes what is queued; the caller holds {@link #writing}. Returns with it still held while an
+     * asynchronous send is in flight (its completion drains on), else releases it.
+     */
+    private void drain() {
+        do {
+            if (!closed && sendBatch()) {
+                return;
+            }
+            CloseStatus close = closeRequested;
+            if (close != null && !closed && frames.isEmpty()) {
+                closeNow(close);
+            }
+            writing.set(false);
+            // A frame offered after the last poll but before the release must not be stranded.
+        } while (!closed
+                && (!frames.isEmpty() || closeRequested != null)
+                && writing.compareAndSet(false, true));
+    }
+
+    /** Starts sending the next batch; false if there was nothing to send (or sending failed). */
+    private boolean sendBatch() {
+        Object first = frames.peek();
+        if (first == null) {
+            return false;
+        }
+        if (async == null) {
+            return writeDirectly();
+        }
+        if (!(first instanceof String) && !(first instanceof TextMessage)) {
+            frames.poll();
+            WebSocketMessage<?> message = (WebSocketMessage<?>) first;
+            int length = message.getPayloadLength();
+            if (message instanceof BinaryMessage binary) {
+                return startSend(length, () -> async.sendBinary(binary.getPayload(), this::sent));
+            }
+            writeOther(message, length);
+            return false;
+        }
+        StringBuilder batch = new StringBuilder();
+        Object next;
+        while (batch.length() < MAX_BATCH_CHARS
+                && ((next = frames.peek()) instanceof String || next instanceof TextMessage)) {
+            frames.poll();
+            batch.append(next instanceof String text ? text : ((TextMessage) next).getPayload());
+        }
+        String text = batch.toString();
+        return startSend(text.length(), () -> async.sendText(text, this::sent));
+    }
+
+    private boolean startSend(int length, Runnable send) {
+        inFlight = length;
+        try {
+            send.run();
+            return true;
+        } catch (RuntimeException e) {
+            queuedChars.addAndGet(-length);
+            abort(OutboxMeters.WRITE_FAILED, e.toString());
+            return false;
+        }
+    }
+
+    /** The asynchronous send ended; runs on one of the container's threads. */
+    private void sent(SendResult result) {
+        queuedChars.addAndGet(-inFlight);
+        if (!result.isOK()) {
+            Throwable failure = result.getException();
+            String reason = failure == null ? "send failed" : failure.toString();
+            boolean timedOut = failure instanceof SocketTimeoutException;
+            abort(timedOut ? OutboxMeters.SEND_TIMEOUT : OutboxMeters.WRITE_FAILED, reason);
+        }
+        drain();
+    }
+
+    /** Sessions that are not JSR-356 ones (tests, other containers): Spring's blocking send. */
+    private boolean writeDirectly() {
+        Object frame;
+        while (!closed && (frame = frames.poll()) != null) {
+            WebSocketMessage<?> message =
+                    frame instanceof String text
+                            ? new TextMessage(text)
+                            : (WebSocketMessage<?>) frame;
+            writeOther(message, message.getPayloadLength());
+        }
+        return false;
+    }
+
+    private void writeOther(WebSocketMessage<?> message, int length) {
+        queuedChars.addAndGet(-length);
+        try {
+            getDelegate().sendMessage(message);
+        } catch (IOException | RuntimeException e) {
+            abort(OutboxMeters.WRITE_FAILED, e.toString());
+        }
+    }
+
+    /** Closes after the frames already queued are written (Spring's ERROR-then-close). */
+    @Override
+    public void close(CloseStatus status) {
+        if (closed || closeRequested != null) {
+            return;
+        }
+        closeRequested = status;
+        schedule();
+    }
+
+    @Override
+    public void close() {
+        close(CloseStatus.NORMAL);
+    }
+
+    /**
+     * Drops what is queued and closes at once (idempotent), logging and counting why. The close
+     * itself runs on a writer thread and gives up quickly on a client that does not read: the
+     * caller may be a room's relay thread, which must never wait on a client.
+     */
+    void abort(String reason, String detail) {
+        if (closed) {
+            return;
+        }
+        closeRequested = CloseStatus.SESSION_NOT_RELIABLE;
+        closed = true;
+        frames.clear();
+        queuedChars.set(0);
+        meters.closed(reason);
+        log.info("closing session {}: {} ({})", getId(), reason, detail);
+        if (userProperties != null) {
+            userProperties.put(BLOCKING_SEND_TIMEOUT, ABORT_CLOSE_TIMEOUT_MILLIS);
+        }
+        try {
+            writers.execute(() -> closeDelegate(CloseStatus.SESSION_NOT_RELIABLE));
+        } catch (RejectedExecutionException e) {
+            closeDelegate(CloseStatus.SESSION_NOT_RELIABLE);
+        }
+    }
+
+    private void closeNow(CloseStatus status) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        frames.clear();
+        queuedChars.set(0);
+        closeDelegate(status);
+    }
+
+    private void closeDelegate(CloseStatus status) {
+        try {
+            getDelegate().close(status);
+        } catch (IOException | RuntimeException e) {
+            log.debug("closing session {} failed: {}", getId(), e.toString());
+        }
+    }
+
+    /** The session closed on its own: forget what is queued. */
+    void discard() {
+        closed = true;
+        frames.clear();
+    }
+}

@@ -344,8 +344,8 @@ class NetworkFaultsSystemTests {
         log.info(
                 "N3: {} clients; {} frames received; rows stayed at {} -> {} through the 10 s cut"
                         + " (backlog {} acked messages); commits resumed {} ms after the link came"
-                        + " back; second cut at {} of {} rows; archive complete {} ms after the"
-                        + " link came back again",
+                        + " back; second cut with {} rows committed, {} acked when it ended;"
+                        + " archive complete {} ms after the link came back again",
                 fleet.size(),
                 frames(fleet),
                 rowsSettled,

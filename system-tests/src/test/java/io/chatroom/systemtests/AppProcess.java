@@ -46,14 +46,33 @@ final class AppProcess {
     private final int port;
     private final List<String> args;
     private final Path logFile;
+    private final String host;
+    private final List<String> launcher;
     private volatile Process process;
 
     AppProcess(String name, Path jar, int port, List<String> args) {
+        this(name, jar, port, args, "127.0.0.1", List.of());
+    }
+
+    /**
+     * An app reached at {@code host} and started through {@code launcher} (a command prefix such as
+     * {@code ip netns exec <ns>}, which must exec the JVM in its own place so that signals reach
+     * it).
+     */
+    AppProcess(
+            String name,
+            Path jar,
+            int port,
+            List<String> args,
+            String host,
+            List<String> launcher) {
         this.name = name;
         this.jar = jar;
         this.port = port;
         this.args = List.copyOf(args);
         this.logFile = SystemTestPaths.logDir().resolve(name + ".log");
+        this.host = host;
+        this.launcher = List.copyOf(launcher);
     }
 
     String name() {
@@ -65,7 +84,7 @@ final class AppProcess {
     }
 
     String baseUrl() {
-        return "http://127.0.0.1:" + port;
+        return "http://" + host + ":" + port;
     }
 
     long pid() {
@@ -81,7 +100,7 @@ final class AppProcess {
         if (isAlive()) {
             return this;
         }
-        List<String> command = new ArrayList<>();
+        List<String> command = new ArrayList<>(launcher);
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(JVM_OPTIONS);
         command.add("-jar");

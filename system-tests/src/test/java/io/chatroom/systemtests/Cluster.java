@@ -6,6 +6,7 @@ import io.chatroom.testsupport.TestInfra;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -34,6 +35,16 @@ final class Cluster implements AutoCloseable {
     /** How many of each app, and the per-user send limit of the chat-apps (0 = off). */
     record Options(int coordinators, int chatApps, int rateLimitPerSecond, int rateLimitBurst) {}
 
+    /**
+     * Where each app runs. {@code args} are the settings of an app on the host (stores and
+     * coordinators on 127.0.0.1); a placement may start it elsewhere and rewrite them.
+     */
+    interface Placement {
+        Placement HOST = AppProcess::new;
+
+        AppProcess place(String name, Path jar, int port, List<String> args);
+    }
+
     private final TestInfra.Env env;
     private final RedisProcess redis;
     private final List<AppProcess> coordinators = new ArrayList<>();
@@ -41,7 +52,7 @@ final class Cluster implements AutoCloseable {
     private final AppProcess archiver;
     private final String keyPrefix = "sys" + UUID.randomUUID().toString().substring(0, 8);
 
-    private Cluster(Options options) {
+    private Cluster(Options options, Placement placement) {
         env = TestInfra.newEnv();
         redis = new RedisProcess(freePort()).start();
         List<Integer> coordinatorPorts = new ArrayList<>();
@@ -69,7 +80,7 @@ final class Cluster implements AutoCloseable {
                         "--logging.level.root=INFO");
         for (int i = 0; i < options.coordinators(); i++) {
             coordinators.add(
-                    new AppProcess(
+                    placement.place(
                             "coordinator-" + (i + 1),
                             SystemTestPaths.jar("coordinator-app"),
                             coordinatorPorts.get(i),
@@ -81,15 +92,22 @@ final class Cluster implements AutoCloseable {
             args.add("--chatroom.server-id=chat-" + (i + 1));
             args.add("--chatroom.public-url=http://127.0.0.1:" + port);
             chatApps.add(
-                    new AppProcess("chat-" + (i + 1), SystemTestPaths.jar("chat-app"), port, args));
+                    placement.place(
+                            "chat-" + (i + 1), SystemTestPaths.jar("chat-app"), port, args));
         }
         archiver =
-                new AppProcess("archiver", SystemTestPaths.jar("archiver-app"), freePort(), common);
+                placement.place(
+                        "archiver", SystemTestPaths.jar("archiver-app"), freePort(), common);
     }
 
     /** Starts everything and waits until every chat-app is listed by every coordinator. */
     static Cluster start(Options options) {
-        Cluster cluster = new Cluster(options);
+        return start(options, Placement.HOST);
+    }
+
+    /** {@link #start(Options)} with each app where {@code placement} puts it. */
+    static Cluster start(Options options, Placement placement) {
+        Cluster cluster = new Cluster(options, placement);
         try {
             // Two waves: fewer JVMs warming up at once on 2 cores, and the chat-apps find their
             // coordinators up.

@@ -57,7 +57,7 @@ class ChatHardeningIntegrationTests {
         Map<String, Object> settings =
                 Map.of(
                         "chatroom.rate-limit.messages-per-second", "0",
-                        "chatroom.limits.connect-timeout", "1s");
+                        "chatroom.limits.connect-timeout", "2s");
         nodeA = ChatNode.start(env, "hard-a", coordinator.url(), settings);
         nodeB = ChatNode.start(env, "hard-b", coordinator.url(), settings);
         tokens = new Tokens(env.authSecret());
@@ -233,13 +233,13 @@ class ChatHardeningIntegrationTests {
         long now = redisTimeMillis();
         assertThat(score).isBetween(now + 6_000 - 3_000.0, now + 6_000 + 1_000.0);
         // The periodic refresh drops only what Redis's clock says expired.
-        await().atMost(WAIT)
-                .until(() -> redis.opsForZSet().score(key, "dave@dead-server") == null);
+        await().atMost(WAIT).until(() -> redis.opsForZSet().score(key, "dave@dead-server") == null);
         assertThat(redis.opsForZSet().score(key, "carol@other-server")).isNotNull();
     }
 
     private static long redisTimeMillis() {
-        return redis.execute((RedisCallback<Long>) connection -> connection.serverCommands().time());
+        return redis.execute(
+                (RedisCallback<Long>) connection -> connection.serverCommands().time());
     }
 
     // ---- sockets that never CONNECT ----

@@ -79,6 +79,8 @@ class RedisOutageIntegrationTests {
                 assertThat(refused.clientMessageId()).isEqualTo(lostId);
                 assertThat(took).isLessThan(FAIL_FAST);
                 assertThat(sender.frames("acks")).isEmpty();
+                // Coordinators are told, so they stop sending clients here.
+                awaitHeartbeat(coordinator, "DOWN");
 
                 privateRedis.startAgain();
                 // As a client would: retry with the same clientMessageId until acked.
@@ -94,6 +96,7 @@ class RedisOutageIntegrationTests {
                         await().atMost(RECOVERY)
                                 .until(() -> redis.opsForValue().get(keys.epoch()), e -> e != null);
                 assertThat(epochAfter).isNotEqualTo(epochBefore);
+                awaitHeartbeat(coordinator, "UP");
                 StompTestClient late =
                         StompTestClient.connected(node.wsUrl(), tokens.valid("late-comer"));
                 late.close();
@@ -107,6 +110,24 @@ class RedisOutageIntegrationTests {
                 node.close();
             }
         }
+    }
+
+    /** Waits for a heartbeat sent after now that carries {@code status}. */
+    private static void awaitHeartbeat(FakeCoordinator coordinator, String status) {
+        int seen = coordinator.requests.size();
+        await().atMost(RECOVERY)
+                .until(
+                        () ->
+                                coordinator.requests.stream()
+                                        .skip(seen)
+                                        .anyMatch(
+                                                r ->
+                                                        r.path().equals("/api/servers/heartbeat")
+                                                                && r.body()
+                                                                        .contains(
+                                                                                "\"status\":\""
+                                                                                        + status
+                                                                                        + "\"")));
     }
 
     private static SendAck sendUntilAcked(StompTestClient client, String dest, String body) {

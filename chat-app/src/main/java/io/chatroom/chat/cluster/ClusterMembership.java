@@ -13,6 +13,9 @@ import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.core.env.Environment;
+import org.springframework.dao.DataAccessException;
+import org.springframework.data.redis.core.RedisCallback;
+import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.http.MediaType;
 import org.springframework.http.client.SimpleClientHttpRequestFactory;
 import org.springframework.scheduling.TaskScheduler;
@@ -22,16 +25,17 @@ import org.springframework.web.client.RestClientException;
 import org.springframework.web.socket.CloseStatus;
 
 /**
- * Keeps this server listed at every coordinator: a heartbeat with the current connection count
- * every interval while running. On a graceful stop (before the web server stops) it deregisters,
- * lets in-flight sends finish and closes every session with 1001 "going away" so clients fail over
- * at once.
+ * Keeps this server listed at every coordinator: a heartbeat with the current connection count and
+ * its status (DOWN while it cannot reach Redis) every interval while running. On a graceful stop
+ * (before the web server stops) it deregisters, lets in-flight sends finish and closes every
+ * session with 1001 "going away" so clients fail over at once.
  */
 @Component
 class ClusterMembership implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(ClusterMembership.class);
     private static final Duration HTTP_TIMEOUT = Duration.ofSeconds(2);
     private static final String UP = "UP";
+    private static final String DOWN = "DOWN";
 
     private final ChatroomProperties properties;
     private final ServerIdentity identity;
@@ -40,6 +44,7 @@ class ClusterMembership implements SmartLifecycle {
     private final TaskScheduler scheduler;
     private final Environment environment;
     private final RestClient http;
+    private final StringRedisTemplate redis;
     private volatile ScheduledFuture<?> beats;
     private volatile boolean running;
     private volatile String httpUrl;
@@ -51,13 +56,15 @@ class ClusterMembership implements SmartLifecycle {
             SessionRegistry sessions,
             SendGate sends,
             @Qualifier("chatTaskScheduler") TaskScheduler scheduler,
-            Environment environment) {
+            Environment environment,
+            StringRedisTemplate redis) {
         this.properties = properties;
         this.identity = identity;
         this.sessions = sessions;
         this.sends = sends;
         this.scheduler = scheduler;
         this.environment = environment;
+        this.redis = redis;
         SimpleClientHttpRequestFactory requests = new SimpleClientHttpRequestFactory();
         requests.setConnectTimeout(HTTP_TIMEOUT);
         requests.setReadTimeout(HTTP_TIMEOUT);
@@ -86,7 +93,7 @@ class ClusterMembership implements SmartLifecycle {
 
     void beat() {
         ServerHeartbeat heartbeat =
-                new ServerHeartbeat(identity.id(), httpUrl, wsUrl, UP, sessions.count());
+                new ServerHeartbeat(identity.id(), httpUrl, wsUrl, status(), sessions.count());
         for (String coordinator : properties.coordinator().urls()) {
             try {
                 http.post()
@@ -99,6 +106,20 @@ class ClusterMembership implements SmartLifecycle {
             } catch (RestClientException e) {
                 log.debug("heartbeat to {} failed: {}", coordinator, e.toString());
             }
+        }
+    }
+
+    /**
+     * DOWN while this server cannot reach Redis, so coordinators stop assigning clients to a server
+     * that can only answer {@code unavailable}; its clients fail over.
+     */
+    private String status() {
+        try {
+            String pong = redis.execute((RedisCallback<String>) connection -> connection.ping());
+            return "PONG".equalsIgnoreCase(pong) ? UP : DOWN;
+        } catch (DataAccessException e) {
+            log.debug("Redis unreachable, heartbeat says DOWN: {}", e.toString());
+            return DOWN;
         }
     }
 

@@ -52,6 +52,7 @@ public class InboundFrameGuard implements ChannelInterceptor {
         StompCommand command = accessor.getCommand();
         switch (command) {
             case CONNECT, STOMP -> {
+                sessions.connectSeen(accessor.getSessionId());
                 ChatPrincipal principal =
                         tokens.verify(accessor.getFirstNativeHeader(AUTHORIZATION));
                 accessor.setUser(principal);

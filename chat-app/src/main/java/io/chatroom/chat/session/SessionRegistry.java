@@ -59,14 +59,15 @@ public class SessionRegistry implements WebSocketHandlerDecoratorFactory {
                         .register(meters);
     }
 
-    private record Entry(WebSocketSession session, ChatPrincipal principal) {}
+    /** An open session; {@code connectSeen} once its CONNECT frame arrived (checked or not). */
+    private record Entry(WebSocketSession session, ChatPrincipal principal, boolean connectSeen) {}
 
     @Override
     public WebSocketHandler decorate(WebSocketHandler handler) {
         return new WebSocketHandlerDecorator(handler) {
             @Override
             public void afterConnectionEstablished(WebSocketSession session) throws Exception {
-                sessions.put(session.getId(), new Entry(session, null));
+                sessions.put(session.getId(), new Entry(session, null, false));
                 scheduler.schedule(
                         () -> closeIfNotConnected(session.getId()),
                         Instant.now().plus(connectTimeout));
@@ -87,12 +88,13 @@ public class SessionRegistry implements WebSocketHandlerDecoratorFactory {
      * come after the frames (an ERROR) already queued for the session.
      */
     public void decorated(WebSocketSession session) {
-        sessions.computeIfPresent(session.getId(), (id, e) -> new Entry(session, e.principal()));
+        sessions.computeIfPresent(
+                session.getId(), (id, e) -> new Entry(session, e.principal(), e.connectSeen()));
     }
 
     private void closeIfNotConnected(String sessionId) {
         Entry entry = sessions.get(sessionId);
-        if (entry != null && entry.principal() == null) {
+        if (entry != null && !entry.connectSeen()) {
             log.info(
                     "session {} sent no STOMP CONNECT within {}; closing it",
                     sessionId,
@@ -102,8 +104,14 @@ public class SessionRegistry implements WebSocketHandlerDecoratorFactory {
         }
     }
 
+    /** The session's CONNECT arrived: the deadline no longer applies, whatever the check says. */
+    void connectSeen(String sessionId) {
+        sessions.computeIfPresent(
+                sessionId, (id, e) -> new Entry(e.session(), e.principal(), true));
+    }
+
     void authenticated(String sessionId, ChatPrincipal principal) {
-        sessions.computeIfPresent(sessionId, (id, e) -> new Entry(e.session(), principal));
+        sessions.computeIfPresent(sessionId, (id, e) -> new Entry(e.session(), principal, true));
     }
 
     public int count() {

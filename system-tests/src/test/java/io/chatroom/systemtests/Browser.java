@@ -43,7 +43,9 @@ final class Browser implements AutoCloseable {
     /**
      * Runs before any page script: keeps every WebSocket the page opens in {@code window.__sockets}
      * (so a test can see whether they are closed) and every connection state the indicator shows in
-     * {@code window.__states}.
+     * {@code window.__states}. While {@code window.__deadSocketUrl} is set, every new WebSocket
+     * goes there instead (a port nobody listens on): the page's network to the chat servers is
+     * down.
      */
     private static final String INSTRUMENTATION =
             """
@@ -51,9 +53,10 @@ final class Browser implements AutoCloseable {
               const Native = window.WebSocket;
               const sockets = [];
               window.__sockets = sockets;
+              window.__deadSocketUrl = null;
               window.WebSocket = class extends Native {
-                constructor(...args) {
-                  super(...args);
+                constructor(url, ...rest) {
+                  super(window.__deadSocketUrl ?? url, ...rest);
                   sockets.push(this);
                 }
               };
@@ -114,7 +117,14 @@ final class Browser implements AutoCloseable {
 
     /** Whether Debian's chromium and chromium-driver are installed. */
     static boolean available() {
-        return Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
+        return missingBinaries().isEmpty();
+    }
+
+    /** Which of the browser and its driver are not installed (not executable) here. */
+    static List<Path> missingBinaries() {
+        return java.util.stream.Stream.of(CHROMIUM, CHROMEDRIVER)
+                .filter(binary -> !Files.isExecutable(binary))
+                .toList();
     }
 
     static String installHint() {
@@ -219,6 +229,73 @@ final class Browser implements AutoCloseable {
             composer.sendKeys(lines[i]);
         }
         composer.sendKeys(Keys.ENTER);
+    }
+
+    /**
+     * Cuts the page off its chat servers, as a network outage would: its sockets close and every
+     * new one goes to {@code 127.0.0.1:deadPort} (nothing listens there), so it keeps retrying.
+     * REST calls (coordinator, archiver) still work.
+     */
+    void cutChatServers(int deadPort) {
+        js(
+                "window.__deadSocketUrl = 'ws://127.0.0.1:' + arguments[0] + '/ws';"
+                        + " window.__sockets.forEach(s => s.close());",
+                deadPort);
+    }
+
+    /**
+     * Ends {@link #cutChatServers}: the browser's {@code online} event makes the page retry now.
+     */
+    void restoreChatServers() {
+        js("window.__deadSocketUrl = null; window.dispatchEvent(new Event('online'));");
+    }
+
+    /** {@code #gap-status}: {@code data-state} and {@code data-missing}, and whether it shows. */
+    record GapStatus(String state, long missing, boolean shown) {}
+
+    GapStatus gapStatus() {
+        WebElement status = driver.findElement(By.id("gap-status"));
+        return new GapStatus(
+                status.getDomAttribute("data-state"),
+                Long.parseLong(status.getDomAttribute("data-missing")),
+                status.isDisplayed());
+    }
+
+    /** The seqs of {@code #message-list}, top to bottom. */
+    List<Long> seqs() {
+        Object raw =
+                js(
+                        "return [...document.querySelectorAll("
+                                + "'#message-list li[data-testid=message]')]"
+                                + ".map(li => Number(li.dataset.seq));");
+        return ((List<?>) raw).stream().map(n -> ((Number) n).longValue()).toList();
+    }
+
+    /** The login token the page keeps in sessionStorage ({@code chatroom.session}). */
+    String token() {
+        return String.valueOf(
+                js("return JSON.parse(sessionStorage.getItem('chatroom.session')).token;"));
+    }
+
+    /**
+     * Makes the page use another chat server: rewrites the server in its saved session and reloads,
+     * as a reopened tab would, then waits until it is connected there.
+     */
+    void useChatServer(String id, String httpUrl, String wsUrl) {
+        js(
+                "const session = JSON.parse(sessionStorage.getItem('chatroom.session'));"
+                        + " session.chatServer = {id: arguments[0], httpUrl: arguments[1],"
+                        + " wsUrl: arguments[2]};"
+                        + " sessionStorage.setItem('chatroom.session', JSON.stringify(session));",
+                id,
+                httpUrl,
+                wsUrl);
+        driver.navigate().refresh();
+        awaitView("chat");
+        await(name + " connected to " + id)
+                .atMost(UI_TIMEOUT)
+                .pollInterval(POLL)
+                .until(() -> "connected".equals(connectionState()) && id.equals(serverId()));
     }
 
     /** Every broadcast message on screen, top to bottom. */

@@ -2,8 +2,15 @@ package io.chatroom.systemtests;
 
 import static org.awaitility.Awaitility.await;
 
+import io.chatroom.common.RedisKeys;
 import io.chatroom.testsupport.TestInfra;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -28,8 +35,14 @@ final class BrowserCluster implements AutoCloseable {
     private static final Duration READY_POLL = Duration.ofSeconds(1);
     private static final int START_ATTEMPTS = 3;
     private static final String REDIS_TIMEOUT = "10s";
+    // The contract's minimum: a page away for longer than 1,000 messages must fill from the
+    // archive.
+    static final int WINDOW_SIZE = 1000;
+    private static final Duration LEASE_HOLD = Duration.ofMinutes(10);
+    private static final int REDIS_IO_TIMEOUT_MILLIS = 5000;
 
     private final RedisProcess redis;
+    private final RedisKeys keys;
     private final AppProcess coordinator;
     private final List<AppProcess> chatApps = new ArrayList<>();
     private final AppProcess archiver;
@@ -37,6 +50,7 @@ final class BrowserCluster implements AutoCloseable {
     private BrowserCluster() {
         TestInfra.Env env = TestInfra.newEnv();
         String keyPrefix = "web" + UUID.randomUUID().toString().substring(0, 8);
+        keys = new RedisKeys(keyPrefix);
         redis = new RedisProcess(Cluster.freePort()).start();
         int coordinatorPort = Cluster.freePort();
         int archiverPort = Cluster.freePort();
@@ -51,11 +65,14 @@ final class BrowserCluster implements AutoCloseable {
                         "--chatroom.redis.key-prefix=" + keyPrefix,
                         "--chatroom.auth.secret=" + env.authSecret(),
                         "--chatroom.cluster-key=" + env.clusterKey(),
-                        // The page is loaded from the coordinator under either host name.
+                        // The page is loaded from the coordinator under either host name; the
+                        // STOMP test clients (ChatClient) send Cluster's origin.
                         "--chatroom.allowed-origins="
                                 + coordinatorUrl
                                 + ",http://localhost:"
-                                + coordinatorPort,
+                                + coordinatorPort
+                                + ","
+                                + Cluster.ALLOWED_ORIGIN,
                         "--chatroom.coordinator.urls=" + coordinatorUrl,
                         "--chatroom.archiver-url=http://127.0.0.1:" + archiverPort,
                         "--chatroom.backup.dir=" + runDir + "/backups",
@@ -74,6 +91,7 @@ final class BrowserCluster implements AutoCloseable {
             List<String> args = new ArrayList<>(common);
             args.add("--chatroom.server-id=chat-" + i);
             args.add("--chatroom.public-url=http://127.0.0.1:" + port);
+            args.add("--chatroom.window-size=" + WINDOW_SIZE);
             chatApps.add(
                     new AppProcess("web-chat-" + i, SystemTestPaths.jar("chat-app"), port, args));
         }
@@ -103,6 +121,10 @@ final class BrowserCluster implements AutoCloseable {
         all.addAll(chatApps);
         all.add(archiver);
         return all;
+    }
+
+    String coordinatorUrl() {
+        return coordinator.baseUrl();
     }
 
     /** The chat page; its origin is the one every app allows. */
@@ -165,6 +187,64 @@ final class BrowserCluster implements AutoCloseable {
             return connections;
         } catch (IOException e) {
             throw new IllegalStateException("The coordinator did not answer", e);
+        }
+    }
+
+    /** {@code GET /api/chat-server?exclude=<id>} with the user's token: another live server. */
+    JsonNode otherChatServer(String token, String excludeId) {
+        try {
+            Rest.Response response =
+                    Rest.get(
+                            coordinator.baseUrl() + "/api/chat-server?exclude=" + excludeId,
+                            Map.of("Authorization", "Bearer " + token));
+            if (response.status() != 200) {
+                throw new IllegalStateException(
+                        "GET /api/chat-server?exclude=" + excludeId + " answered " + response);
+            }
+            return response.json();
+        } catch (IOException e) {
+            throw new IllegalStateException("The coordinator did not answer", e);
+        }
+    }
+
+    /**
+     * Makes the archiver lag behind the room: holds its drain lease of the room's archive shard (as
+     * a stalled second archiver would), so the room's new messages stay queued in Redis and the
+     * history API does not have them. Closing gives the lease back; the archiver then drains.
+     */
+    AutoCloseable holdArchiveLease(String room) throws IOException {
+        String lease = keys.archiveLease(RedisKeys.shardOf(room));
+        String reply =
+                redisCommand(
+                        "SET", lease, "held-by-test", "PX", Long.toString(LEASE_HOLD.toMillis()));
+        if (!reply.equals("+OK")) {
+            throw new IllegalStateException("SET " + lease + " answered " + reply);
+        }
+        log.info("Holding the archive lease {} of room {}", lease, room);
+        return () -> {
+            redisCommand("DEL", lease);
+            log.info("Released the archive lease {}", lease);
+        };
+    }
+
+    /** One command to the cluster's Redis in RESP; returns the first line of the reply. */
+    private String redisCommand(String... args) throws IOException {
+        StringBuilder command = new StringBuilder("*").append(args.length).append("\r\n");
+        for (String arg : args) {
+            byte[] bytes = arg.getBytes(StandardCharsets.UTF_8);
+            command.append('$').append(bytes.length).append("\r\n").append(arg).append("\r\n");
+        }
+        URI uri = URI.create(redis.url());
+        try (Socket socket = new Socket()) {
+            socket.connect(
+                    new InetSocketAddress(uri.getHost(), uri.getPort()), REDIS_IO_TIMEOUT_MILLIS);
+            socket.setSoTimeout(REDIS_IO_TIMEOUT_MILLIS);
+            socket.getOutputStream().write(command.toString().getBytes(StandardCharsets.UTF_8));
+            socket.getOutputStream().flush();
+            BufferedReader reply =
+                    new BufferedReader(
+                            new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+            return String.valueOf(reply.readLine());
         }
     }
 

@@ -4,6 +4,7 @@
 import { ApiError, coordinator, loadArchiver } from './api.js';
 import { ChatConnection, ConnectionState } from './connection.js';
 import { byId, setVisible, showMessage } from './dom.js';
+import { GapFill, GapFillState } from './gapfill.js';
 import {
   errorText,
   joinedRoomElement,
@@ -60,6 +61,7 @@ const view = {
   roomList: byId('room-list'),
   roomTitle: byId('room-title'),
   leaveRoomButton: byId('leave-room-button'),
+  gapStatus: byId('gap-status'),
   messageScroll: byId('message-scroll'),
   historyStatus: byId('history-status'),
   loadOlderButton: byId('load-older-button'),
@@ -76,8 +78,9 @@ const view = {
 };
 
 /**
- * The page's whole state. rooms: room -> {timeline, users, unread, loadingOlder, olderRetryAt,
- * olderNote}; active: the room on screen; connection: the live ChatConnection while logged in.
+ * The page's whole state. rooms: room -> {timeline, gapFill, users, unread, loadingOlder,
+ * olderRetryAt, olderNote}; active: the room on screen; connection: the live ChatConnection while
+ * logged in.
  */
 const state = {
   session: null,
@@ -242,6 +245,9 @@ function endSession(message) {
   state.connection?.stop();
   state.connection = null;
   state.session = null;
+  for (const roomState of state.rooms.values()) {
+    roomState.gapFill.stop();
+  }
   state.rooms.clear();
   state.active = null;
   clearInterval(state.roomListTimer);
@@ -319,8 +325,10 @@ function onConnected(server) {
 
 function joinRoom(room, activate = true) {
   if (!state.rooms.has(room)) {
+    const timeline = new RoomTimeline(room, state.session.username);
     state.rooms.set(room, {
-      timeline: new RoomTimeline(room, state.session.username),
+      timeline,
+      gapFill: newGapFill(room, timeline),
       users: [],
       unread: 0,
       loadingOlder: false,
@@ -342,6 +350,7 @@ function leaveRoom(room) {
     return;
   }
   state.connection.leave(room);
+  state.rooms.get(room).gapFill.stop();
   state.rooms.delete(room);
   if (state.active === room) {
     const next = state.rooms.keys().next();
@@ -455,6 +464,7 @@ function renderActiveRoom() {
     view.presenceCount.textContent = '0';
     view.historyStatus.textContent = 'Join a room to start chatting.';
     setVisible(view.loadOlderButton, false);
+    renderGapStatus();
     updateComposerEnabled();
     return;
   }
@@ -467,6 +477,7 @@ function renderActiveRoom() {
   );
   renderPresence();
   renderHistoryStatus();
+  renderGapStatus();
   updateComposerEnabled();
 }
 
@@ -489,6 +500,34 @@ function renderHistoryStatus() {
   view.historyStatus.textContent = text;
   const more = timeline.size > 0 && timeline.lowestSeq > 1 && !timeline.reachedStart;
   setVisible(view.loadOlderButton, more && !roomState.loadingOlder && state.archiver !== null);
+}
+
+/** #gap-status: whether messages missed while away are still being loaded into the shown room. */
+function renderGapStatus() {
+  const roomState = state.rooms.get(state.active);
+  const { state: fillState, error } = roomState?.gapFill.status ?? { state: GapFillState.IDLE };
+  const missing = roomState?.timeline.missingCount ?? 0;
+  const filling = fillState !== GapFillState.IDLE && missing > 0;
+  setVisible(view.gapStatus, filling);
+  view.messageList.setAttribute('aria-busy', filling ? 'true' : 'false');
+  if (!filling) {
+    view.gapStatus.textContent = '';
+    view.gapStatus.dataset.state = GapFillState.IDLE;
+    view.gapStatus.dataset.missing = '0';
+    return;
+  }
+  const count = `${missing.toLocaleString()} missed message${missing === 1 ? '' : 's'}`;
+  let text;
+  if (fillState === GapFillState.WAITING) {
+    text = `${count} not in the archive yet; retrying automatically…`;
+  } else if (fillState === GapFillState.FAILED) {
+    text = `Cannot load ${count}: ${problemText(error)} Retrying automatically…`;
+  } else {
+    text = `Loading ${count} from the archive…`;
+  }
+  view.gapStatus.textContent = text;
+  view.gapStatus.dataset.state = fillState;
+  view.gapStatus.dataset.missing = String(missing);
 }
 
 function renderPresence() {
@@ -602,6 +641,7 @@ async function loadOlder() {
     if (state.active === room) {
       scroller.scrollTop = scroller.scrollHeight - fromBottom; // keep what the user was reading
     }
+    roomState.gapFill.start(); // an archive that lags may leave a hole inside what it returned
     if (messages.length === 0) {
       // The archiver may lag behind the chat servers: try again later rather than give up.
       roomState.olderNote = 'Older messages are not in the archive yet.';
@@ -620,28 +660,54 @@ async function loadOlder() {
   }
 }
 
-/** A live message skipped seqs we do not hold (offline longer than the recent window). */
-async function fillGap(room, gap) {
-  const api = await archiver();
-  if (api === null) {
-    return;
+/**
+ * Fills what a room's timeline misses (offline longer than the chat server's recent window) from
+ * the archiver, page by page, retrying while the archiver has not archived it yet.
+ */
+function newGapFill(room, timeline) {
+  return new GapFill(timeline, {
+    fetchAfter: async (afterSeq, limit) => {
+      const api = await archiver();
+      if (api === null) {
+        throw new ApiError(0, 'No archiver is configured.');
+      }
+      return api.messagesAfter(room, afterSeq, limit);
+    },
+    onMessages: (messages) => addArchived(room, messages),
+    onStatus: () => {
+      if (state.active === room) {
+        renderGapStatus();
+      }
+    },
+  });
+}
+
+/** Adds history from the archiver in place; returns how many seqs were new. */
+function addArchived(room, messages) {
+  const roomState = state.rooms.get(room);
+  if (!roomState) {
+    return 0;
   }
-  try {
-    const missing = gap.beforeSeq - gap.afterSeq - 1;
-    const messages = await api.messagesAfter(room, gap.afterSeq, Math.min(missing, 200));
-    const roomState = state.rooms.get(room);
-    for (const message of Array.isArray(messages) ? messages : []) {
-      if (message.seq >= gap.beforeSeq) {
-        break;
-      }
-      const added = roomState?.timeline.addMessage(message, false);
-      if (added && state.active === room) {
-        insertMessageElement(added.entry, added.nextSeq);
-      }
+  const onScreen = state.active === room;
+  const wasAtBottom = onScreen && isAtBottom();
+  let count = 0;
+  for (const message of messages) {
+    const added = roomState.timeline.addMessage(message, false);
+    if (added === null) {
+      continue;
     }
-  } catch {
-    // The archiver is down: older messages stay reachable through "load older" later.
+    count++;
+    if (onScreen) {
+      insertMessageElement(added.entry, added.nextSeq);
+    }
   }
+  if (onScreen && count > 0) {
+    if (wasAtBottom) {
+      scrollToBottom();
+    }
+    renderHistoryStatus();
+  }
+  return count;
 }
 
 // ---------- incoming frames ----------
@@ -674,7 +740,7 @@ function onMessage(room, message) {
     renderJoinedRooms();
   }
   if (added.gap) {
-    fillGap(room, added.gap);
+    roomState.gapFill.start();
   }
 }
 
@@ -803,7 +869,12 @@ function wireEvents() {
     updateCounter();
     showMessage(view.composerError, '');
   });
-  window.addEventListener('online', () => state.connection?.retryNow());
+  window.addEventListener('online', () => {
+    state.connection?.retryNow();
+    for (const roomState of state.rooms.values()) {
+      roomState.gapFill.retryNow();
+    }
+  });
   window.addEventListener('offline', () => {
     if (state.connection && !state.connection.connected) {
       view.connectionState.dataset.state = ConnectionState.OFFLINE;

@@ -58,8 +58,23 @@ export class RoomTimeline {
     return this.seqs.length;
   }
 
+  /** Seqs between the lowest and the highest held that this timeline does not hold. */
+  get missingCount() {
+    return this.seqs.length === 0 ? 0 : this.highestSeq - this.lowestSeq + 1 - this.seqs.length;
+  }
+
   has(seq) {
     return this.bySeq.has(seq);
+  }
+
+  /** The lowest run of missing seqs as {afterSeq, beforeSeq} (both held), or null if contiguous. */
+  firstHole() {
+    for (let i = 1; i < this.seqs.length; i++) {
+      if (this.seqs[i] !== this.seqs[i - 1] + 1) {
+        return { afterSeq: this.seqs[i - 1], beforeSeq: this.seqs[i] };
+      }
+    }
+    return null;
   }
 
   /** The seq that follows `seq` in this timeline, or null when it is the last one. */

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Compares two chat-app builds on the same workload, interleaved in one run: a before/after
+# benchmark that a noisy machine cannot fake with a lucky run on one side.
+#
+#   bench/compare-builds.sh OLD_CHAT_APP_JAR NEW_CHAT_APP_JAR [ROUNDS] [-- bench options]
+#
+# Starts one coordinator (this checkout's jar) on port 9180, then per round a chat-app from each
+# jar in turn on 9181 and runs `bench exp1` (default 10,000 messages x 100 clients, 5,000 warm-up)
+# against it. Uses the local Redis (127.0.0.1:6379, key prefix cmp-<pid>) and PostgreSQL
+# (127.0.0.1:5432, database chatroom_cmp, created if missing). Prints, per build, every round's
+# deliveries/s and server CPU per delivery and their medians; the JSON results stay in
+# bench/results. Needs the jars built: ./mvnw -B -q -DskipTests package.
+set -euo pipefail
+cd -P "$(dirname "$0")/.."
+
+old_jar=${1:?old chat-app jar}
+new_jar=${2:?new chat-app jar}
+rounds=${3:-3}
+shift $(($# < 3 ? $# : 3))
+[ "${1:-}" = "--" ] && shift
+bench_args=("$@")
+[ ${#bench_args[@]} -gt 0 ] || bench_args=(--messages 10000 --clients 100 --warmup 5000)
+
+java=${JAVA_HOME:+$JAVA_HOME/bin/}java
+prefix="cmp-$$"
+db=chatroom_cmp
+work=$(mktemp -d)
+coordinator_pid=
+chat_pid=
+cleanup() {
+  [ -n "$chat_pid" ] && kill "$chat_pid" 2>/dev/null || true
+  [ -n "$coordinator_pid" ] && kill "$coordinator_pid" 2>/dev/null || true
+  wait 2>/dev/null || true
+  redis-cli --scan --pattern "$prefix:*" | xargs -r -n 500 redis-cli del >/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+psql -h 127.0.0.1 -U postgres -tAc "select 1 from pg_database where datname = '$db'" | grep -q 1 \
+  || psql -h 127.0.0.1 -U postgres -qc "create database $db"
+
+common=(--spring.data.redis.url=redis://127.0.0.1:6379
+        --spring.datasource.url=jdbc:postgresql://127.0.0.1:5432/$db
+        --chatroom.redis.key-prefix=$prefix --spring.profiles.active=local)
+
+await_up() {
+  for _ in $(seq 1 120); do
+    curl -fs "http://127.0.0.1:$1/actuator/health/readiness" >/dev/null 2>&1 && return 0
+    sleep 0.5
+  done
+  echo "app on port $1 did not come up; see $work" >&2
+  exit 1
+}
+
+"$java" -jar coordinator-app/target/coordinator-app.jar --server.port=9180 "${common[@]}" \
+  >"$work/coordinator.log" 2>&1 &
+coordinator_pid=$!
+await_up 9180
+
+run_one() { # label jar round
+  "$java" -jar "$2" --server.port=9181 --chatroom.server-id="cmp-$1" \
+    --chatroom.coordinator.urls=http://localhost:9180 --chatroom.rate-limit.messages-per-second=0 \
+    --chatroom.allowed-origins=http://localhost:9180 \
+    "${common[@]}" >"$work/chat-$1-$3.log" 2>&1 &
+  chat_pid=$!
+  await_up 9181
+  sleep 3 # one heartbeat at least, so the coordinator assigns it
+  "$java" -jar bench/target/bench.jar exp1 --coordinator http://localhost:9180 \
+    --chat-server http://localhost:9181 --pids "9181=$chat_pid" --user-prefix "cmp$3$1-" \
+    "${bench_args[@]}" >"$work/bench-$1-$3.log" 2>&1 || {
+      echo "bench failed for $1 round $3:" >&2; tail -20 "$work/bench-$1-$3.log" >&2; exit 1; }
+  kill "$chat_pid"; wait "$chat_pid" 2>/dev/null || true; chat_pid=
+  result=$(grep -o 'bench/results/exp1-[0-9-]*\.json' "$work/bench-$1-$3.log" | tail -1)
+  python3 - "$result" "$1" "$3" <<'PY' >>"$work/figures.tsv"
+import json, sys
+points = json.load(open(sys.argv[1]))["points"]
+p = points[-1]
+bad = p["lost"] + p["duplicates"] + p["outOfOrder"] + p["gaps"]
+print(f'{sys.argv[2]}\t{sys.argv[3]}\t{p["deliveriesPerSecond"]:.0f}\t{p["serverCpuMicrosPerDelivery"]:.2f}\t{bad}\t{sys.argv[1]}')
+PY
+}
+
+for round in $(seq 1 "$rounds"); do
+  run_one old "$old_jar" "$round"
+  run_one new "$new_jar" "$round"
+done
+
+echo "build	round	deliveries/s	server µs/delivery	lost+dup+reordered	result"
+cat "$work/figures.tsv"
+python3 - "$work/figures.tsv" <<'PY'
+import statistics, sys
+rows = [l.split("\t") for l in open(sys.argv[1]).read().splitlines()]
+med = {}
+for build in ("old", "new"):
+    r = [x for x in rows if x[0] == build]
+    med[build] = (statistics.median(float(x[2]) for x in r), statistics.median(float(x[3]) for x in r))
+    print(f"median {build}: {med[build][0]:.0f} deliveries/s, {med[build][1]:.2f} µs/delivery")
+print(f"new/old: {med['new'][0] / med['old'][0]:.2f}x deliveries/s, "
+      f"{med['new'][1] / med['old'][1]:.2f}x CPU per delivery")
+PY

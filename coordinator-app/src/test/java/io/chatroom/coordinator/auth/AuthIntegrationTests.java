@@ -73,6 +73,18 @@ class AuthIntegrationTests extends CoordinatorIntegrationTestBase {
     }
 
     @Test
+    void passwordsAreStoredOnlyAsArgon2idHashes() {
+        String username = uniqueUsername();
+        register(username, PASSWORD);
+        String hash =
+                jdbc.queryForObject(
+                        "select password_hash from coordinator.account where username = ?",
+                        String.class,
+                        username);
+        assertThat(hash).startsWith("$argon2id$v=19$m=19456,t=2,p=1$").doesNotContain(PASSWORD);
+    }
+
+    @Test
     void refusesInvalidRegistrationsNamingTheField() {
         HttpResponse<String> badName =
                 http.postJson("/api/auth/register", credentials("a b", PASSWORD));

@@ -100,9 +100,14 @@ public final class RedisKeys {
         return prefix + ":registry:expiry";
     }
 
-    /** Counter of failed logins for one subject (username or address). */
+    /** Counter of failed logins for one subject (a client address, or a username at one). */
     public String loginFailures(String subject) {
         return prefix + ":auth:failures:" + subject;
+    }
+
+    /** Counter of registrations from one client address. */
+    public String registrations(String address) {
+        return prefix + ":auth:registrations:" + address;
     }
 
     /** Created with SET NX; its absence tells every app Redis was wiped. */

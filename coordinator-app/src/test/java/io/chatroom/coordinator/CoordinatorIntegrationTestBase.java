@@ -22,15 +22,20 @@ import org.springframework.test.context.DynamicPropertySource;
 /**
  * One real coordinator on a random port over real Redis and PostgreSQL, shared by every integration
  * test class (same configuration, so Spring caches one context). Each test starts with an empty
- * registry and no login-failure counters.
+ * registry and no login-failure or registration counters.
  */
 @SpringBootTest(
         webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {
             "chatroom.registry.ttl=" + CoordinatorIntegrationTestBase.REGISTRY_TTL,
-            "chatroom.auth.throttle.max-failures-per-username=5",
+            "chatroom.auth.throttle.max-failures-per-username-and-address=5",
             "chatroom.auth.throttle.max-failures-per-address=8",
             "chatroom.auth.throttle.window=60s",
+            "chatroom.auth.throttle.max-registrations-per-address="
+                    + CoordinatorIntegrationTestBase.MAX_REGISTRATIONS,
+            "chatroom.auth.throttle.registration-window=10m",
+            // The tests' HTTP client is the proxy: X-Forwarded-For plays other client addresses.
+            "chatroom.http.trusted-proxies=127.0.0.1",
             "chatroom.auth.epoch-check-interval=300ms"
         })
 public abstract class CoordinatorIntegrationTestBase {
@@ -39,6 +44,9 @@ public abstract class CoordinatorIntegrationTestBase {
      * before a login (which hashes with Argon2id) is still live on a slow, busy 2-core machine.
      */
     protected static final String REGISTRY_TTL = "12s";
+
+    /** Registrations per address and window: more than any one test makes from 127.0.0.1. */
+    protected static final int MAX_REGISTRATIONS = 10;
 
     protected static TestInfra.Env env;
 
@@ -60,6 +68,7 @@ public abstract class CoordinatorIntegrationTestBase {
         http = new TestHttp(port);
         Set<String> stale = new HashSet<>(redis.keys(keys.prefix() + ":registry:*"));
         stale.addAll(redis.keys(keys.prefix() + ":auth:failures:*"));
+        stale.addAll(redis.keys(keys.prefix() + ":auth:registrations:*"));
         if (!stale.isEmpty()) {
             redis.delete(stale);
         }
@@ -108,6 +117,11 @@ public abstract class CoordinatorIntegrationTestBase {
                 client.postJson("/api/auth/login", credentials(username, "correct horse battery"));
         assertThat(login.statusCode()).as(login.body()).isEqualTo(200);
         return TestHttp.json(login).get("token").asString();
+    }
+
+    /** Headers of a request that a trusted proxy forwarded for {@code address}. */
+    protected static Map<String, String> from(String address) {
+        return Map.of("X-Forwarded-For", address);
     }
 
     protected static Map<String, String> bearer(String token) {

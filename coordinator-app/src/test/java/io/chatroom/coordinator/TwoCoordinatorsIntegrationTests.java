@@ -26,7 +26,8 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * A second coordinator over the same Redis, database and key prefix answers like the first: the
- * registry, assignments and logouts are shared, and revocations survive a Redis wipe.
+ * registry, assignments, logouts and throttling counters are shared, and revocations survive a
+ * Redis wipe.
  */
 class TwoCoordinatorsIntegrationTests extends CoordinatorIntegrationTestBase {
     private static ConfigurableApplicationContext second;
@@ -51,6 +52,11 @@ class TwoCoordinatorsIntegrationTests extends CoordinatorIntegrationTestBase {
                                 "--chatroom.auth.secret=" + env.authSecret(),
                                 "--chatroom.cluster-key=" + env.clusterKey(),
                                 "--chatroom.registry.ttl=" + REGISTRY_TTL,
+                                "--chatroom.auth.throttle.max-failures-per-username-and-address=5",
+                                "--chatroom.auth.throttle.max-failures-per-address=8",
+                                "--chatroom.auth.throttle.max-registrations-per-address="
+                                        + MAX_REGISTRATIONS,
+                                "--chatroom.http.trusted-proxies=127.0.0.1",
                                 "--chatroom.auth.epoch-check-interval=300ms");
         int port = ((WebServerApplicationContext) second).getWebServer().getPort();
         secondHttp = new TestHttp(port);
@@ -125,6 +131,35 @@ class TwoCoordinatorsIntegrationTests extends CoordinatorIntegrationTestBase {
                             assertThat(redis.hasKey(keys.revokedToken(jti))).isTrue();
                         });
         assertThat(secondHttp.get("/api/chat-server", bearer(token)).statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void throttlingCountsAttemptsOnEveryCoordinator() {
+        String username = uniqueUsername();
+        register(username, "correct horse battery");
+        heartbeat("s1", 0);
+        Map<String, String> attacker = from("203.0.113.9");
+        String wrong = credentials(username, "wrong password");
+        for (int i = 0; i < 5; i++) {
+            TestHttp coordinator = i % 2 == 0 ? http : secondHttp;
+            assertThat(coordinator.postJson("/api/auth/login", wrong, attacker).statusCode())
+                    .isEqualTo(401);
+        }
+        assertThat(http.postJson("/api/auth/login", wrong, attacker).statusCode()).isEqualTo(429);
+        assertThat(secondHttp.postJson("/api/auth/login", wrong, attacker).statusCode())
+                .isEqualTo(429);
+
+        Map<String, String> flooder = from("203.0.113.10");
+        for (int i = 0; i < MAX_REGISTRATIONS; i++) {
+            TestHttp coordinator = i % 2 == 0 ? http : secondHttp;
+            String body = credentials(uniqueUsername(), "correct horse battery");
+            assertThat(coordinator.postJson("/api/auth/register", body, flooder).statusCode())
+                    .isEqualTo(201);
+        }
+        String more = credentials(uniqueUsername(), "correct horse battery");
+        assertThat(http.postJson("/api/auth/register", more, flooder).statusCode()).isEqualTo(429);
+        assertThat(secondHttp.postJson("/api/auth/register", more, flooder).statusCode())
+                .isEqualTo(429);
     }
 
     private String jtiOf(String token) {

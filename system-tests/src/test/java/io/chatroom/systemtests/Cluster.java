@@ -32,6 +32,13 @@ final class Cluster implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Cluster.class);
     private static final Duration REGISTRY_TIMEOUT = Duration.ofSeconds(60);
 
+    /**
+     * Every client of a run registers from 127.0.0.1: about 130 users in the fault scenarios
+     * (fleets, the reconnect storm's owners, the bench smoke run), beyond the production default of
+     * 30 per address and 10 minutes. Failed-login limits stay at their defaults.
+     */
+    private static final int MAX_REGISTRATIONS_PER_ADDRESS = 1000;
+
     /** How many of each app, and the per-user send limit of the chat-apps (0 = off). */
     record Options(int coordinators, int chatApps, int rateLimitPerSecond, int rateLimitBurst) {}
 
@@ -78,13 +85,17 @@ final class Cluster implements AutoCloseable {
                         "--chatroom.rate-limit.burst=" + options.rateLimitBurst(),
                         "--chatroom.backup.dir=" + runDir + "/backups",
                         "--logging.level.root=INFO");
+        List<String> coordinatorArgs = new ArrayList<>(common);
+        coordinatorArgs.add(
+                "--chatroom.auth.throttle.max-registrations-per-address="
+                        + MAX_REGISTRATIONS_PER_ADDRESS);
         for (int i = 0; i < options.coordinators(); i++) {
             coordinators.add(
                     placement.place(
                             "coordinator-" + (i + 1),
                             SystemTestPaths.jar("coordinator-app"),
                             coordinatorPorts.get(i),
-                            common));
+                            coordinatorArgs));
         }
         for (int i = 0; i < options.chatApps(); i++) {
             int port = freePort();

@@ -1,7 +1,7 @@
 package io.chatroom.archiver.backup;
 
 import io.chatroom.archiver.config.ChatroomProperties;
-import io.chatroom.archiver.web.UnauthorizedException;
+import io.chatroom.archiver.web.ApiException;
 import io.chatroom.common.ChatRules;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -35,7 +35,8 @@ class BackupController {
             @RequestHeader(name = ChatRules.CLUSTER_KEY_HEADER, required = false) String key) {
         if (key == null
                 || !MessageDigest.isEqual(clusterKey, key.getBytes(StandardCharsets.UTF_8))) {
-            throw new UnauthorizedException("Missing or wrong " + ChatRules.CLUSTER_KEY_HEADER);
+            throw new ApiException(
+                    HttpStatus.UNAUTHORIZED, "Missing or wrong " + ChatRules.CLUSTER_KEY_HEADER);
         }
         return backups.take();
     }

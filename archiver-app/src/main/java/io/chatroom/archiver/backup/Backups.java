@@ -1,8 +1,7 @@
 package io.chatroom.archiver.backup;
 
 import io.chatroom.archiver.config.ChatroomProperties;
-import io.chatroom.archiver.web.ConflictException;
-import io.chatroom.archiver.web.UnavailableException;
+import io.chatroom.archiver.web.ApiException;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
@@ -24,6 +23,7 @@ import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.http.HttpStatus;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Service;
 
@@ -78,7 +78,7 @@ public class Backups {
     void scheduled() {
         try {
             take();
-        } catch (UnavailableException | ConflictException e) {
+        } catch (ApiException e) {
             // already logged with its cause; the next scheduled run retries
         }
     }
@@ -86,12 +86,12 @@ public class Backups {
     /**
      * Takes one backup now.
      *
-     * @throws UnavailableException when pg_dump or the verification failed
-     * @throws ConflictException when a backup is already running
+     * @throws ApiException 503 when pg_dump or the verification failed, 409 when a backup is
+     *     already running
      */
     public BackupInfo take() {
         if (!oneAtATime.tryLock()) {
-            throw new ConflictException("A backup is already running");
+            throw new ApiException(HttpStatus.CONFLICT, "A backup is already running");
         }
         try {
             return takeLocked();
@@ -133,7 +133,7 @@ public class Backups {
             String error = e instanceof BackupFailure ? e.getMessage() : "I/O error: " + e;
             lastAttempt = new Attempt(now, false, error);
             log.error("Backup {} failed, the next run retries: {}", name, error);
-            throw new UnavailableException("Backup failed: " + error);
+            throw new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "Backup failed: " + error);
         } finally {
             deleteQuietly(dir.resolve(name + OUTPUT));
         }

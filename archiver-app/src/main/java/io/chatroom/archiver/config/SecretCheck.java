@@ -1,19 +1,35 @@
 package io.chatroom.archiver.config;
 
 import io.chatroom.common.Secrets;
-import java.util.Arrays;
-import java.util.Set;
+import org.springframework.beans.factory.config.BeanFactoryPostProcessor;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
-import org.springframework.stereotype.Component;
 
-/** Refuses to start with a default or short cluster key outside the dev/local profiles. */
-@Component
+/**
+ * Refuses to start outside the dev/local profiles with a built-in or short cluster key ({@link
+ * Secrets#requireStrong}). It runs as a bean factory post-processor, before any bean exists, so the
+ * refusal comes before any connection to Redis or PostgreSQL.
+ */
+@Configuration(proxyBeanMethods = false)
 class SecretCheck {
-    private static final Set<String> DEV_PROFILES = Set.of("dev", "local");
+    static final String CLUSTER_KEY = "chatroom.cluster-key";
 
-    SecretCheck(ChatroomProperties properties, Environment environment) {
-        boolean dev =
-                Arrays.stream(environment.getActiveProfiles()).anyMatch(DEV_PROFILES::contains);
-        Secrets.requireStrong("chatroom.cluster-key", properties.clusterKey(), dev);
+    @Bean
+    static BeanFactoryPostProcessor refuseWeakSecrets(Environment environment) {
+        // The settings as the app will bind them, before the properties bean exists.
+        return beanFactory ->
+                check(
+                        Binder.get(environment).bindOrCreate("chatroom", ChatroomProperties.class),
+                        environment);
+    }
+
+    /**
+     * @throws IllegalStateException naming the weak secret's property and how to fix it
+     */
+    static void check(ChatroomProperties properties, Environment environment) {
+        Secrets.requireStrong(
+                CLUSTER_KEY, properties.clusterKey(), environment.getActiveProfiles());
     }
 }

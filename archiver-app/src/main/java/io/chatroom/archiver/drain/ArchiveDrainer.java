@@ -35,6 +35,7 @@ public class ArchiveDrainer implements SmartLifecycle {
     private final String token = UUID.randomUUID().toString();
     private final Object wakeUp = new Object();
     private final Counter archived;
+    private final Counter conflicts;
     private final DistributionSummary batchSizes;
     private final List<Thread> workers = new ArrayList<>();
     private volatile boolean running;
@@ -53,6 +54,12 @@ public class ArchiveDrainer implements SmartLifecycle {
         this.archived =
                 Counter.builder("chatroom.archive.messages")
                         .description("Messages newly committed to PostgreSQL")
+                        .register(meters);
+        this.conflicts =
+                Counter.builder("chatroom.archive.conflicts")
+                        .description(
+                                "Messages kept in archive.chat_message_conflict: their (room, seq)"
+                                        + " already held another message id")
                         .register(meters);
         this.batchSizes =
                 DistributionSummary.builder("chatroom.archive.batch.size")
@@ -174,11 +181,12 @@ public class ArchiveDrainer implements SmartLifecycle {
                 messages.add(message);
             }
         }
-        int inserted =
+        ArchiveWriter.Written written =
                 writer.insert(
                         messages,
                         () -> crashHook.reached(CrashPoint.AFTER_INSERT_BEFORE_COMMIT, shard));
-        archived.increment(inserted);
+        archived.increment(written.inserted());
+        reportConflicts(written.conflicts());
         batchSizes.record(batch.size());
         crashHook.reached(CrashPoint.AFTER_COMMIT_BEFORE_REMOVE, shard);
         if (!malformed.isEmpty()) {
@@ -191,6 +199,23 @@ public class ArchiveDrainer implements SmartLifecycle {
         }
         return queue.removeProcessed(shard, batch.size(), token)
                 && queue.renewLease(shard, token, settings.leaseTtl());
+    }
+
+    /**
+     * After the commit, so a rolled-back batch is neither counted nor logged twice; the message
+     * text stays out of the log (it is in the table).
+     */
+    private void reportConflicts(List<ArchiveWriter.Conflict> kept) {
+        for (ArchiveWriter.Conflict c : kept) {
+            conflicts.increment();
+            log.error(
+                    "Archive conflict: room {} seq {} already holds message {}; message {} kept in"
+                            + " archive.chat_message_conflict",
+                    c.room(),
+                    c.seq(),
+                    c.storedId(),
+                    c.id());
+        }
     }
 
     private ChatMessage parse(String entry) {

@@ -1,7 +1,7 @@
 package io.chatroom.archiver.history;
 
 import io.chatroom.archiver.config.ChatroomProperties;
-import io.chatroom.archiver.web.BadParameterException;
+import io.chatroom.archiver.web.ApiException;
 import io.chatroom.common.ChatMessage;
 import io.chatroom.common.ChatRules;
 import java.util.ArrayList;
@@ -31,17 +31,17 @@ class History {
      */
     List<ChatMessage> page(String room, Long beforeSeq, Long afterSeq, Integer limit) {
         if (!ChatRules.isValidRoom(room)) {
-            throw new BadParameterException("room", "must match " + ChatRules.ROOM.pattern());
+            throw ApiException.badParameter("room", "must match " + ChatRules.ROOM.pattern());
         }
         if (beforeSeq != null && beforeSeq < 1) {
-            throw new BadParameterException("beforeSeq", "must be at least 1");
+            throw ApiException.badParameter("beforeSeq", "must be at least 1");
         }
         if (afterSeq != null && afterSeq < 0) {
-            throw new BadParameterException("afterSeq", "must be at least 0");
+            throw ApiException.badParameter("afterSeq", "must be at least 0");
         }
         int size = limit == null ? settings.defaultLimit() : limit;
         if (size < 1 || size > settings.maxLimit()) {
-            throw new BadParameterException(
+            throw ApiException.badParameter(
                     "limit", "must be between 1 and " + settings.maxLimit());
         }
         Limit max = Limit.of(size);

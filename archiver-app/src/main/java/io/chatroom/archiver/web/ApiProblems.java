@@ -11,36 +11,25 @@ import org.springframework.web.method.annotation.MethodArgumentTypeMismatchExcep
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 
 /**
- * Every error as RFC 9457 problem+json: 400 names the bad parameter, a store that is down is 503,
- * and anything unexpected is a 500 without internals (the cause goes to the log only).
+ * Every error as RFC 9457 problem+json: ours ({@link ApiException}) with their status (a 400 names
+ * the bad parameter), a store that is down is 503, and anything unexpected is a 500 without
+ * internals (the cause goes to the log only).
  */
 @RestControllerAdvice
 class ApiProblems extends ResponseEntityExceptionHandler {
     private static final Logger log = LoggerFactory.getLogger(ApiProblems.class);
 
-    @ExceptionHandler(BadParameterException.class)
-    ProblemDetail badParameter(BadParameterException e) {
-        return badRequest(e.parameter(), e.getMessage());
+    @ExceptionHandler(ApiException.class)
+    ProblemDetail api(ApiException e) {
+        if (e.parameter() != null) {
+            return badRequest(e.parameter(), e.getMessage());
+        }
+        return ProblemDetail.forStatusAndDetail(e.status(), e.getMessage());
     }
 
     @ExceptionHandler(MethodArgumentTypeMismatchException.class)
     ProblemDetail typeMismatch(MethodArgumentTypeMismatchException e) {
         return badRequest(e.getName(), e.getName() + " must be a whole number");
-    }
-
-    @ExceptionHandler(UnauthorizedException.class)
-    ProblemDetail unauthorized(UnauthorizedException e) {
-        return ProblemDetail.forStatusAndDetail(HttpStatus.UNAUTHORIZED, e.getMessage());
-    }
-
-    @ExceptionHandler(UnavailableException.class)
-    ProblemDetail unavailable(UnavailableException e) {
-        return ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE, e.getMessage());
-    }
-
-    @ExceptionHandler(ConflictException.class)
-    ProblemDetail conflict(ConflictException e) {
-        return ProblemDetail.forStatusAndDetail(HttpStatus.CONFLICT, e.getMessage());
     }
 
     @ExceptionHandler(DataAccessException.class)

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.chatroom.archiver.ArchiverIntegrationTest;
 import io.chatroom.archiver.config.ChatroomProperties;
-import io.chatroom.archiver.web.UnavailableException;
+import io.chatroom.archiver.web.ApiException;
 import io.chatroom.common.ChatRules;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.health.contributor.Status;
+import org.springframework.http.HttpStatus;
 import tools.jackson.databind.JsonNode;
 
 class BackupIntegrationTests extends ArchiverIntegrationTest {
@@ -91,7 +92,7 @@ class BackupIntegrationTests extends ArchiverIntegrationTest {
         BackupHealthIndicator health = new BackupHealthIndicator(backups);
 
         assertThatThrownBy(backups::take)
-                .isInstanceOf(UnavailableException.class)
+                .isInstanceOfSatisfying(ApiException.class, BackupIntegrationTests::isUnavailable)
                 .hasMessageContaining("/nonexistent/pg_dump");
         assertThat(backups.list()).isEmpty();
         assertThat(health.health(true).getStatus()).isEqualTo(Status.DOWN);
@@ -107,7 +108,8 @@ class BackupIntegrationTests extends ArchiverIntegrationTest {
     void aDumpThatFailsVerificationIsKeptAsFailedAndListedUnverified() {
         Backups backups = backups(tempDir, 2, "pg_dump", "false");
 
-        assertThatThrownBy(backups::take).isInstanceOf(UnavailableException.class);
+        assertThatThrownBy(backups::take)
+                .isInstanceOfSatisfying(ApiException.class, BackupIntegrationTests::isUnavailable);
 
         List<BackupInfo> listed = backups.list();
         assertThat(listed).singleElement().satisfies(b -> assertThat(b.verified()).isFalse());
@@ -125,7 +127,7 @@ class BackupIntegrationTests extends ArchiverIntegrationTest {
                         Clock.systemUTC(),
                         new SimpleMeterRegistry());
         assertThatThrownBy(backups::take)
-                .isInstanceOf(UnavailableException.class)
+                .isInstanceOfSatisfying(ApiException.class, BackupIntegrationTests::isUnavailable)
                 .hasMessageContaining("pg_dump exited with");
         assertThat(backups.list()).isEmpty();
     }
@@ -167,5 +169,9 @@ class BackupIntegrationTests extends ArchiverIntegrationTest {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    private static void isUnavailable(ApiException e) {
+        assertThat(e.status()).isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
     }
 }

@@ -16,21 +16,24 @@ import org.springframework.web.bind.annotation.RestController;
 @RequestMapping("/api/auth")
 class AuthController {
     private final AuthService auth;
+    private final ClientAddresses clientAddresses;
 
-    AuthController(AuthService auth) {
+    AuthController(AuthService auth, ClientAddresses clientAddresses) {
         this.auth = auth;
+        this.clientAddresses = clientAddresses;
     }
 
     @PostMapping(path = "/register", consumes = MediaType.APPLICATION_JSON_VALUE)
     @ResponseStatus(HttpStatus.CREATED)
-    AuthService.Registered register(@RequestBody AuthService.Credentials credentials) {
-        return auth.register(credentials);
+    AuthService.Registered register(
+            @RequestBody AuthService.Credentials credentials, HttpServletRequest request) {
+        return auth.register(credentials, clientAddresses.of(request));
     }
 
     @PostMapping(path = "/login", consumes = MediaType.APPLICATION_JSON_VALUE)
     AuthService.Login login(
             @RequestBody AuthService.Credentials credentials, HttpServletRequest request) {
-        return auth.login(credentials, request.getRemoteAddr());
+        return auth.login(credentials, clientAddresses.of(request));
     }
 
     @PostMapping("/logout")

@@ -43,12 +43,15 @@ class AuthService {
     private final TokenService tokens;
     private final Revocations revocations;
     private final LoginThrottle throttle;
+    private final RegistrationThrottle registrationThrottle;
     private final ServerRegistry registry;
     private final Clock clock;
     private final String dummyHash;
     private final Counter loginsOk;
     private final Counter loginsFailed;
     private final Counter loginsThrottled;
+    private final Counter registrationsCreated;
+    private final Counter registrationsThrottled;
 
     AuthService(
             AccountRepository accounts,
@@ -56,6 +59,7 @@ class AuthService {
             TokenService tokens,
             Revocations revocations,
             LoginThrottle throttle,
+            RegistrationThrottle registrationThrottle,
             ServerRegistry registry,
             Clock clock,
             MeterRegistry meters) {
@@ -64,6 +68,7 @@ class AuthService {
         this.tokens = tokens;
         this.revocations = revocations;
         this.throttle = throttle;
+        this.registrationThrottle = registrationThrottle;
         this.registry = registry;
         this.clock = clock;
         // Checked against when the user does not exist, so that case costs a real hash check too.
@@ -71,11 +76,20 @@ class AuthService {
         this.loginsOk = loginCounter(meters, "ok");
         this.loginsFailed = loginCounter(meters, "failed");
         this.loginsThrottled = loginCounter(meters, "throttled");
+        this.registrationsCreated = registrationCounter(meters, "created");
+        this.registrationsThrottled = registrationCounter(meters, "throttled");
     }
 
     private static Counter loginCounter(MeterRegistry meters, String outcome) {
         return Counter.builder("chatroom.logins")
                 .description("Login attempts by outcome")
+                .tag("outcome", outcome)
+                .register(meters);
+    }
+
+    private static Counter registrationCounter(MeterRegistry meters, String outcome) {
+        return Counter.builder("chatroom.registrations")
+                .description("Well-formed registration attempts by outcome")
                 .tag("outcome", outcome)
                 .register(meters);
     }
@@ -106,7 +120,7 @@ class AuthService {
     /** Answer to a successful registration. */
     record Registered(String username) {}
 
-    Registered register(Credentials credentials) {
+    Registered register(Credentials credentials, String clientAddress) {
         List<FieldProblem> problems = new ArrayList<>();
         if (!ChatRules.isValidUsername(credentials.username())) {
             problems.add(
@@ -125,6 +139,13 @@ class AuthService {
         if (!problems.isEmpty()) {
             throw ApiException.invalid(problems);
         }
+        // Counted before the lookup and the hash: what a flood from one address must not get.
+        Optional<Duration> refusal = registrationThrottle.refusal(clientAddress);
+        if (refusal.isPresent()) {
+            registrationsThrottled.increment();
+            audit(credentials.username(), "registration throttled");
+            throw throttled("Too many registrations from your address", refusal.get());
+        }
         if (accounts.findByUsername(credentials.username()).isPresent()) {
             throw usernameTaken();
         }
@@ -135,6 +156,7 @@ class AuthService {
             // Lost a race with a concurrent registration: the unique index on lower(username).
             throw usernameTaken();
         }
+        registrationsCreated.increment();
         audit(credentials.username(), "account registered");
         return new Registered(credentials.username());
     }
@@ -165,7 +187,7 @@ class AuthService {
         if (refusal.isPresent()) {
             loginsThrottled.increment();
             audit(credentials.username(), "login throttled");
-            throw throttled(refusal.get());
+            throw throttled("Too many failed logins", refusal.get());
         }
         Optional<Account> account = accounts.findByUsername(credentials.username());
         boolean matches =
@@ -178,7 +200,7 @@ class AuthService {
             audit(credentials.username(), "login failed");
             throw new ApiException(HttpStatus.UNAUTHORIZED, BAD_CREDENTIALS);
         }
-        throttle.recordSuccess(credentials.username());
+        throttle.recordSuccess(credentials.username(), clientAddress);
         LiveServer server =
                 registry.assign(null)
                         .orElseThrow(
@@ -197,12 +219,12 @@ class AuthService {
                 new ChatServerInfo(server.id(), server.httpUrl(), server.wsUrl()));
     }
 
-    private static ApiException throttled(Duration wait) {
+    private static ApiException throttled(String reason, Duration wait) {
         // Round up: a client that waits Retry-After seconds must find the window over.
         long seconds = Math.max(1, (wait.toMillis() + 999) / 1000);
         return new ApiException(
                 HttpStatus.TOO_MANY_REQUESTS,
-                "Too many failed logins; try again in " + seconds + " s",
+                reason + "; try again in " + seconds + " s",
                 List.of(),
                 Map.of(HttpHeaders.RETRY_AFTER, Long.toString(seconds)));
     }

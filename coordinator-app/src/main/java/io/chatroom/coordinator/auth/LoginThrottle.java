@@ -8,33 +8,22 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
-import org.springframework.data.redis.core.StringRedisTemplate;
-import org.springframework.data.redis.core.script.RedisScript;
 import org.springframework.stereotype.Component;
 
 /**
- * Counts failed logins per username and per client address in Redis (shared by every coordinator)
- * within a fixed window that starts at the first failure; once a subject reaches its maximum,
- * logins for it are refused until the window ends.
+ * Counts failed logins per (username, client address) and per client address, within a fixed window
+ * that starts at the first failure; once a subject reaches its maximum, logins for it are refused
+ * until the window ends. No counter is per username alone: failures from one address never lock the
+ * account's owner out at another address.
  */
 @Component
 class LoginThrottle {
-    private static final RedisScript<Long> COUNT_FAILURE =
-            RedisScript.of(
-                    """
-                    local n = redis.call('INCR', KEYS[1])
-                    if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-                    return n
-                    """,
-                    Long.class);
-
-    private final StringRedisTemplate redis;
+    private final WindowCounters counters;
     private final RedisKeys keys;
     private final ChatroomProperties.Throttle settings;
 
-    LoginThrottle(StringRedisTemplate redis, RedisKeys keys, ChatroomProperties properties) {
-        this.redis = redis;
+    LoginThrottle(WindowCounters counters, RedisKeys keys, ChatroomProperties properties) {
+        this.counters = counters;
         this.keys = keys;
         this.settings = properties.auth().throttle();
     }
@@ -43,47 +32,48 @@ class LoginThrottle {
     Optional<Duration> refusal(String username, String address) {
         Duration wait = Duration.ZERO;
         for (Subject subject : subjects(username, address)) {
-            String value = redis.opsForValue().get(subject.key());
-            if (value != null && Long.parseLong(value) >= subject.maxFailures()) {
-                Long ttlMillis = redis.getExpire(subject.key(), TimeUnit.MILLISECONDS);
-                Duration left =
-                        ttlMillis == null || ttlMillis < 0
-                                ? settings.window()
-                                : Duration.ofMillis(ttlMillis);
-                if (left.compareTo(wait) > 0) {
-                    wait = left;
-                }
+            WindowCounters.Count count = counters.read(subject.key(), settings.window());
+            if (count.value() >= subject.maxFailures() && count.left().compareTo(wait) > 0) {
+                wait = count.left();
             }
         }
         return wait.isZero() ? Optional.empty() : Optional.of(wait);
     }
 
     void recordFailure(String username, String address) {
-        String windowMillis = Long.toString(settings.window().toMillis());
         for (Subject subject : subjects(username, address)) {
-            redis.execute(COUNT_FAILURE, List.of(subject.key()), windowMillis);
+            counters.increment(subject.key(), settings.window());
         }
     }
 
-    /** A successful login forgets the username's failures (not the address's). */
-    void recordSuccess(String username) {
-        redis.delete(usernameKey(username));
+    /** A successful login forgets the failures of this username at this address only. */
+    void recordSuccess(String username, String address) {
+        if (ChatRules.isValidUsername(username)) {
+            counters.reset(userAtAddressKey(username, address));
+        }
     }
 
     private List<Subject> subjects(String username, String address) {
         List<Subject> subjects = new ArrayList<>(2);
         // Only well-formed usernames get a counter: arbitrary input must not mint arbitrary keys.
-        if (ChatRules.isValidUsername(username)) {
-            subjects.add(new Subject(usernameKey(username), settings.maxFailuresPerUsername()));
+        if (ChatRules.isValidUsername(username)
+                && settings.maxFailuresPerUsernameAndAddress() > 0) {
+            subjects.add(
+                    new Subject(
+                            userAtAddressKey(username, address),
+                            settings.maxFailuresPerUsernameAndAddress()));
         }
-        subjects.add(
-                new Subject(
-                        keys.loginFailures("addr:" + address), settings.maxFailuresPerAddress()));
+        if (settings.maxFailuresPerAddress() > 0) {
+            subjects.add(
+                    new Subject(
+                            keys.loginFailures("addr:" + address),
+                            settings.maxFailuresPerAddress()));
+        }
         return subjects;
     }
 
-    private String usernameKey(String username) {
-        return keys.loginFailures("user:" + username.toLowerCase(Locale.ROOT));
+    private String userAtAddressKey(String username, String address) {
+        return keys.loginFailures("user:" + username.toLowerCase(Locale.ROOT) + ":addr:" + address);
     }
 
     private record Subject(String key, int maxFailures) {}

@@ -1,6 +1,7 @@
 package io.chatroom.coordinator.config;
 
 import java.time.Duration;
+import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
 
@@ -35,15 +36,24 @@ public record ChatroomProperties(
     public record Hashing(int maxConcurrent, Duration maxWait) {}
 
     /**
-     * Failed logins counted per username and per client address within {@code window}; reaching a
-     * maximum refuses further attempts for the rest of the window.
+     * Failed logins counted per (username, client address) and per client address within {@code
+     * window}, registrations per client address within {@code registrationWindow}; reaching a
+     * maximum refuses further attempts (429) for the rest of that window. A maximum of 0 turns that
+     * limit off (benchmarks).
      */
     public record Throttle(
-            Duration window, int maxFailuresPerUsername, int maxFailuresPerAddress) {}
+            Duration window,
+            int maxFailuresPerUsernameAndAddress,
+            int maxFailuresPerAddress,
+            Duration registrationWindow,
+            int maxRegistrationsPerAddress) {}
 
     /** Chat-server registry: how long a heartbeat keeps a server listed. */
     public record Registry(Duration ttl) {}
 
-    /** Request limits. */
-    public record Http(DataSize maxBodySize) {}
+    /**
+     * Request limits, and the proxies (addresses or CIDR ranges) whose {@code X-Forwarded-For} is
+     * believed when telling client addresses apart; empty: none, the TCP peer is the client.
+     */
+    public record Http(DataSize maxBodySize, List<String> trustedProxies) {}
 }

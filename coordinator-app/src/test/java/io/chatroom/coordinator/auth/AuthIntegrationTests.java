@@ -73,6 +73,18 @@ class AuthIntegrationTests extends CoordinatorIntegrationTestBase {
     }
 
     @Test
+    void passwordsAreStoredOnlyAsArgon2idHashes() {
+        String username = uniqueUsername();
+        register(username, PASSWORD);
+        String hash =
+                jdbc.queryForObject(
+                        "select password_hash from coordinator.account where username = ?",
+                        String.class,
+                        username);
+        assertThat(hash).startsWith("$argon2id$v=19$m=19456,t=2,p=1$").doesNotContain(PASSWORD);
+    }
+
+    @Test
     void refusesInvalidRegistrationsNamingTheField() {
         HttpResponse<String> badName =
                 http.postJson("/api/auth/register", credentials("a b", PASSWORD));
@@ -149,7 +161,7 @@ class AuthIntegrationTests extends CoordinatorIntegrationTestBase {
     }
 
     @Test
-    void repeatedFailuresForOneUsernameAreRefusedWithRetryAfter() {
+    void repeatedFailuresForOneUsernameAtOneAddressAreRefusedWithRetryAfter() {
         String username = uniqueUsername();
         register(username, PASSWORD);
         heartbeat("s1", 0);
@@ -157,14 +169,18 @@ class AuthIntegrationTests extends CoordinatorIntegrationTestBase {
             assertProblem(
                     http.postJson("/api/auth/login", credentials(username, "wrong-" + i)), 401);
         }
-        // Even the right password is refused for the rest of the window.
+        // Even the right password is refused from this address for the rest of the window.
         HttpResponse<String> refused =
                 http.postJson("/api/auth/login", credentials(username, PASSWORD));
         assertProblem(refused, 429);
         long retryAfter = Long.parseLong(refused.headers().firstValue("Retry-After").orElseThrow());
         assertThat(retryAfter).isBetween(1L, 60L);
-        assertThat(redis.getExpire(keys.loginFailures("user:" + username.toLowerCase())))
-                .isPositive();
+        assertThat(
+                        redis.getExpire(
+                                keys.loginFailures(
+                                        "user:" + username.toLowerCase() + ":addr:127.0.0.1")))
+                .isPositive()
+                .isLessThanOrEqualTo(60);
 
         // Another user from the same address is not affected by this username's counter.
         String other = uniqueUsername();
@@ -172,6 +188,94 @@ class AuthIntegrationTests extends CoordinatorIntegrationTestBase {
         heartbeat("s1", 0);
         assertThat(http.postJson("/api/auth/login", credentials(other, PASSWORD)).statusCode())
                 .isEqualTo(200);
+    }
+
+    @Test
+    void theOwnerLogsInFromAnotherAddressWhileTheAttackersAddressIsThrottled() {
+        String victim = uniqueUsername();
+        register(victim, PASSWORD);
+        heartbeat("s1", 0);
+        Map<String, String> attacker = from("203.0.113.7");
+        Map<String, String> owner = from("198.51.100.20");
+
+        // Guessing the victim's password: refused after 5 failures, for this address only.
+        for (int i = 0; i < 5; i++) {
+            assertProblem(
+                    http.postJson("/api/auth/login", credentials(victim, "guess-" + i), attacker),
+                    401);
+        }
+        HttpResponse<String> refused =
+                http.postJson("/api/auth/login", credentials(victim, "guess-5"), attacker);
+        assertProblem(refused, 429);
+        assertThat(Long.parseLong(refused.headers().firstValue("Retry-After").orElseThrow()))
+                .isBetween(1L, 60L);
+        assertLogsIn(victim, owner);
+
+        // Spraying other usernames uses up the address's 8 failures: all of it is refused now.
+        for (int i = 0; i < 3; i++) {
+            assertProblem(
+                    http.postJson(
+                            "/api/auth/login", credentials(uniqueUsername(), PASSWORD), attacker),
+                    401);
+        }
+        HttpResponse<String> addressRefused =
+                http.postJson("/api/auth/login", credentials(uniqueUsername(), PASSWORD), attacker);
+        assertProblem(addressRefused, 429);
+        assertThat(addressRefused.headers().firstValue("Retry-After")).isPresent();
+
+        // The owner, elsewhere, still gets in; the owner's success does not free the attacker.
+        assertLogsIn(victim, owner);
+        assertProblem(
+                http.postJson("/api/auth/login", credentials(victim, "guess-6"), attacker), 429);
+    }
+
+    private void assertLogsIn(String username, Map<String, String> headers) {
+        HttpResponse<String> login =
+                http.postJson("/api/auth/login", credentials(username, PASSWORD), headers);
+        assertThat(login.statusCode()).as(login.body()).isEqualTo(200);
+    }
+
+    @Test
+    void aRegistrationFloodFromOneAddressGets429WithRetryAfter() throws Exception {
+        int attempts = MAX_REGISTRATIONS + 6;
+        List<Callable<HttpResponse<String>>> flood = new ArrayList<>();
+        for (int i = 0; i < attempts; i++) {
+            flood.add(
+                    () ->
+                            new TestHttp(port)
+                                    .postJson(
+                                            "/api/auth/register",
+                                            credentials(uniqueUsername(), PASSWORD),
+                                            from("203.0.113.50")));
+        }
+        List<HttpResponse<String>> answers = new ArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            for (Future<HttpResponse<String>> f : pool.invokeAll(flood)) {
+                answers.add(f.get());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+
+        // Counted before hashing, so parallel requests cannot overshoot the limit.
+        assertThat(answers).filteredOn(r -> r.statusCode() == 201).hasSize(MAX_REGISTRATIONS);
+        List<HttpResponse<String>> refused =
+                answers.stream().filter(r -> r.statusCode() != 201).toList();
+        assertThat(refused).hasSize(attempts - MAX_REGISTRATIONS);
+        for (HttpResponse<String> r : refused) {
+            assertProblem(r, 429);
+            long retryAfter = Long.parseLong(r.headers().firstValue("Retry-After").orElseThrow());
+            assertThat(retryAfter).isBetween(1L, 600L);
+        }
+        // Other addresses register as usual.
+        assertThat(
+                        http.postJson(
+                                        "/api/auth/register",
+                                        credentials(uniqueUsername(), PASSWORD),
+                                        from("198.51.100.21"))
+                                .statusCode())
+                .isEqualTo(201);
     }
 
     @Test

@@ -33,10 +33,13 @@ class ChatroomPropertiesBindingTests {
         assertThat(p.auth().epochCheckInterval()).isEqualTo(Duration.ofSeconds(3));
         assertThat(p.auth().revocationCleanupInterval()).isEqualTo(Duration.ofHours(1));
         assertThat(p.auth().throttle().window()).isEqualTo(Duration.ofSeconds(60));
-        assertThat(p.auth().throttle().maxFailuresPerUsername()).isEqualTo(5);
+        assertThat(p.auth().throttle().maxFailuresPerUsernameAndAddress()).isEqualTo(5);
         assertThat(p.auth().throttle().maxFailuresPerAddress()).isEqualTo(20);
+        assertThat(p.auth().throttle().registrationWindow()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(p.auth().throttle().maxRegistrationsPerAddress()).isEqualTo(30);
         assertThat(p.registry().ttl()).isEqualTo(Duration.ofSeconds(6));
         assertThat(p.http().maxBodySize()).isEqualTo(DataSize.ofKilobytes(16));
+        assertThat(p.http().trustedProxies()).isEmpty();
         // The built-in secrets are development values, refused outside dev/local.
         assertThat(p.auth().secret()).startsWith("dev-only-");
         assertThat(p.clusterKey()).startsWith("dev-only-");
@@ -48,14 +51,18 @@ class ChatroomPropertiesBindingTests {
                 bind(
                         Map.of(
                                 "CHATROOM_AUTH_TOKEN_TTL", "2h",
-                                "CHATROOM_AUTH_THROTTLE_MAX_FAILURES_PER_USERNAME", "3",
+                                "CHATROOM_AUTH_THROTTLE_MAX_FAILURES_PER_USERNAME_AND_ADDRESS", "3",
+                                "CHATROOM_AUTH_THROTTLE_MAX_REGISTRATIONS_PER_ADDRESS", "0",
+                                "CHATROOM_HTTP_TRUSTED_PROXIES", "10.0.0.0/8,192.0.2.1",
                                 "CHATROOM_REGISTRY_TTL", "10s",
                                 "CHATROOM_HTTP_MAX_BODY_SIZE", "32KB",
                                 "CHATROOM_REDIS_KEY_PREFIX", "blue",
                                 "CHATROOM_ARCHIVER_URL", "https://history.example.org",
                                 "CHATROOM_CLUSTER_KEY", "k".repeat(40)));
         assertThat(p.auth().tokenTtl()).isEqualTo(Duration.ofHours(2));
-        assertThat(p.auth().throttle().maxFailuresPerUsername()).isEqualTo(3);
+        assertThat(p.auth().throttle().maxFailuresPerUsernameAndAddress()).isEqualTo(3);
+        assertThat(p.auth().throttle().maxRegistrationsPerAddress()).isZero();
+        assertThat(p.http().trustedProxies()).containsExactly("10.0.0.0/8", "192.0.2.1");
         assertThat(p.auth().throttle().maxFailuresPerAddress()).isEqualTo(20);
         assertThat(p.registry().ttl()).isEqualTo(Duration.ofSeconds(10));
         assertThat(p.http().maxBodySize()).isEqualTo(DataSize.ofKilobytes(32));
@@ -65,13 +72,10 @@ class ChatroomPropertiesBindingTests {
     }
 
     @Test
-    void theLocalProfileAcceptsTheBuiltInSecretsLikeDev() {
+    void theLocalProfileAcceptsTheBuiltInSecretsLikeDev() throws IOException {
         MockEnvironment local = new MockEnvironment();
         local.setActiveProfiles("local");
-        local.setProperty("chatroom.auth.secret", "dev-only-auth-secret-0123456789abcdef0123");
-        local.setProperty("chatroom.cluster-key", "dev-only-cluster-key-0123456789abcdef0123");
-        assertThatCode(() -> new SecretCheck(local).postProcessBeanFactory(null))
-                .doesNotThrowAnyException();
+        assertThatCode(() -> SecretCheck.check(bind(Map.of()), local)).doesNotThrowAnyException();
     }
 
     private static ChatroomProperties bind(Map<String, Object> environmentVariables)

@@ -10,15 +10,21 @@ import org.springframework.mock.env.MockEnvironment;
 
 class SecretCheckTests {
     private static final String STRONG = "a-strong-random-secret-0123456789abcdef0123";
+    private static final String DEFAULT = "dev-only-cluster-key-0123456789abcdef0123";
 
     @Test
     void theAppRefusesToStartWithTheDefaultAuthSecretOutsideDev() {
-        // application.yaml's defaults are the dev-only secrets; no profile is active.
+        // application.yaml's defaults are the dev-only secrets; no profile is active. The stores
+        // point nowhere (arguments outrank application.yaml): the refusal comes before any
+        // connection to them.
         assertThatThrownBy(
                         () ->
                                 new SpringApplicationBuilder(CoordinatorApplication.class)
-                                        .properties("server.port=0")
-                                        .run()
+                                        .run(
+                                                "--server.port=0",
+                                                "--spring.data.redis.url=redis://127.0.0.1:1",
+                                                "--spring.datasource.url="
+                                                        + "jdbc:postgresql://127.0.0.1:1/nowhere")
                                         .close())
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("chatroom.auth.secret")
@@ -27,33 +33,37 @@ class SecretCheckTests {
 
     @Test
     void refusesTheDefaultClusterKeyAndShortSecrets() {
-        MockEnvironment defaultClusterKey =
-                new MockEnvironment().withProperty("chatroom.auth.secret", STRONG);
-        defaultClusterKey.setProperty(
-                "chatroom.cluster-key", "dev-only-cluster-key-0123456789abcdef0123");
-        assertThatThrownBy(() -> new SecretCheck(defaultClusterKey).postProcessBeanFactory(null))
+        MockEnvironment noProfile = new MockEnvironment();
+        assertThatThrownBy(() -> SecretCheck.check(properties(STRONG, DEFAULT), noProfile))
                 .hasMessageContaining("chatroom.cluster-key");
-
-        MockEnvironment shortSecret =
-                new MockEnvironment()
-                        .withProperty("chatroom.auth.secret", "short")
-                        .withProperty("chatroom.cluster-key", STRONG);
-        assertThatThrownBy(() -> new SecretCheck(shortSecret).postProcessBeanFactory(null))
+        assertThatThrownBy(() -> SecretCheck.check(properties("short", STRONG), noProfile))
+                .hasMessageContaining("chatroom.auth.secret")
                 .hasMessageContaining("shorter than 32 bytes");
+        assertThatThrownBy(() -> SecretCheck.check(properties(null, STRONG), noProfile))
+                .hasMessageContaining("chatroom.auth.secret");
     }
 
     @Test
     void acceptsStrongSecretsAndAnythingInDev() {
-        MockEnvironment strong =
-                new MockEnvironment()
-                        .withProperty("chatroom.auth.secret", STRONG)
-                        .withProperty("chatroom.cluster-key", STRONG + "x");
-        assertThatCode(() -> new SecretCheck(strong).postProcessBeanFactory(null))
+        assertThatCode(
+                        () ->
+                                SecretCheck.check(
+                                        properties(STRONG, STRONG + "x"), new MockEnvironment()))
                 .doesNotThrowAnyException();
 
         MockEnvironment dev = new MockEnvironment();
         dev.setActiveProfiles("dev");
-        assertThatCode(() -> new SecretCheck(dev).postProcessBeanFactory(null))
+        assertThatCode(() -> SecretCheck.check(properties(DEFAULT, "short"), dev))
                 .doesNotThrowAnyException();
+    }
+
+    static ChatroomProperties properties(String authSecret, String clusterKey) {
+        return new ChatroomProperties(
+                clusterKey,
+                null,
+                null,
+                new ChatroomProperties.Auth(authSecret, null, null, null, null, null, null),
+                null,
+                null);
     }
 }

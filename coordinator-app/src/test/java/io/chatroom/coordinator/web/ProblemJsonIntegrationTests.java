@@ -79,6 +79,7 @@ class ProblemJsonIntegrationTests extends CoordinatorIntegrationTestBase {
         assertThat(prometheus.statusCode()).isEqualTo(200);
         assertThat(prometheus.body())
                 .contains("chatroom_logins_total")
+                .contains("chatroom_registrations_total")
                 .contains("chatroom_servers_live");
         assertThat(http.get("/actuator/env").statusCode()).isIn(401, 403, 404);
     }

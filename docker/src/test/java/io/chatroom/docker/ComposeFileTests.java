@@ -1,4 +1,4 @@
-package io.chatroom.coordinator.ops;
+package io.chatroom.docker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

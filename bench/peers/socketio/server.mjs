@@ -12,6 +12,7 @@
 // permessage-deflate is off (Socket.IO's own default, set explicitly here).
 //
 // Usage: node server.mjs --port 3101 [--redis redis://127.0.0.1:6379] [--key bench-sio]
+//        [--drop-every N] [--duplicate-every N]   (faults, only to show load.mjs's checks work)
 import { randomUUID } from "node:crypto";
 import { createServer } from "node:http";
 import { createAdapter } from "@socket.io/redis-adapter";
@@ -31,6 +32,9 @@ const redisUrl = option("redis", process.env.REDIS_URL ?? "redis://127.0.0.1:637
 // The adapter's channel prefix: its own, so it never meets Chatroom's channels on the same Redis.
 const key = option("key", process.env.SIO_KEY_PREFIX ?? "bench-sio");
 const host = option("host", "127.0.0.1");
+const dropEvery = Number(option("drop-every", "0"));
+const duplicateEvery = Number(option("duplicate-every", "0"));
+let broadcasts = 0;
 
 const pub = createClient({ url: redisUrl });
 const sub = pub.duplicate();
@@ -86,13 +90,14 @@ io.on("connection", (socket) => {
       refuse(ack, clientMessageId, "bad-text", "text must be 1..2000 characters");
       return;
     }
-    io.to(room).emit("message", {
-      id: randomUUID(),
-      room,
-      sender: user,
-      text,
-      sentAt: new Date().toISOString(),
-    });
+    const message = { id: randomUUID(), room, sender: user, text, sentAt: new Date().toISOString() };
+    broadcasts++;
+    if (!(dropEvery > 0 && broadcasts % dropEvery === 0)) {
+      io.to(room).emit("message", message);
+      if (duplicateEvery > 0 && broadcasts % duplicateEvery === 0) {
+        io.to(room).emit("message", message);
+      }
+    }
     if (typeof ack === "function") {
       ack({ clientMessageId });
     }

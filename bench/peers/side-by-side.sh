@@ -110,10 +110,19 @@ done
 first_url="http://127.0.0.1:${ports[0]}"
 first_pid="${ports[0]}=$(cat "bench/peers/socketio/.run/server-${ports[0]}.pid")"
 
+# Which build the cluster runs: the git commit of the directory the first chat-app runs in.
+chat_port="$(printf '%s' "$servers_json" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log(new URL(JSON.parse(s)[0].httpUrl).port)}catch{console.log("")}})')"
+chat_pid="$(ss -ltnpH "sport = :${chat_port:-0}" 2>/dev/null | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -1)"
+cluster_build="unknown"
+if [ -n "$chat_pid" ] && cluster_dir="$(readlink "/proc/$chat_pid/cwd" 2>/dev/null)"; then
+  cluster_build="$(git -C "$cluster_dir" rev-parse --short HEAD 2>/dev/null || echo unknown) in $cluster_dir"
+fi
+
 {
   echo "label: $LABEL"
   echo "started: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "bench commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  echo "cluster build: $cluster_build"
   echo "chat servers: $servers_json"
   echo "socket.io servers: $sio_urls ($sio_pids)"
   echo "settings: ROUNDS=$ROUNDS EXP1_MESSAGES=$EXP1_MESSAGES EXP1_CLIENTS=$EXP1_CLIENTS" \
@@ -134,7 +143,7 @@ chatroom_step() {
   local file
   file="$(sed -n 's/^result: //p' "$log" | tail -1)"
   if [ -n "$file" ] && [ -f "$file" ]; then
-    cp "$file" "$OUT/chatroom-$scenario-$round.json"
+    mv "$file" "$OUT/chatroom-$scenario-$round.json"
   fi
   summarize "Chatroom " "$scenario" "$round" "$rc" "$log"
 }
@@ -170,6 +179,7 @@ for round in $(seq 1 "$ROUNDS"); do
     --members "$MEMBERS" --messages "$ROOM_MESSAGES" --window "$WINDOW" --warmup "$ROOMS_WARMUP"
 done
 
+rmdir "$OUT/raw" 2>/dev/null || true
 echo
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/run.txt"
 node bench/peers/table.mjs "$OUT"

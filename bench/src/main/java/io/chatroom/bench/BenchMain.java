@@ -29,7 +29,7 @@ public final class BenchMain {
     private static final String USAGE =
             """
             usage: bench <scenario> [options]
-              scenarios: smoke | exp1 | exp2 | latency | connections | archive | history
+              scenarios: smoke | exp1 | exp2 | latency | rooms | connections | archive | history
                          chart <result.json>... [--out file.svg]
               common:    --coordinator http://localhost:8080  --origin <url> (default: coordinator)
                          --chat-server <httpUrl> (exp1/latency/connections: which chat-app)
@@ -44,6 +44,9 @@ public final class BenchMain {
               exp1:      --messages 100,500,1000,5000,10000 --clients 10,50,100
               exp2:      --clients 1000 --messages 10000 --servers 1,2,3
               latency:   --clients 100 --rates 1000,5000,10000 (deliveries/s) --seconds 10
+              rooms:     --rooms 200 --members 5 --messages 40 (per member) --window 4 (unacked
+                         per member) --warmup 10 (per member, discarded) --servers 1 --users 100
+                         --archiver http://localhost:8090 (CPU probe only)
               connections: --connections 10000 --rooms 100 --users 100 --settle 5
               archive:   --archiver http://localhost:8090 --messages 100000 --pause-archiver
               history:   --archiver http://localhost:8090 --rows 1000000 --requests 2000
@@ -77,6 +80,8 @@ public final class BenchMain {
                     "paced-inflight",
                     "connections",
                     "rooms",
+                    "members",
+                    "window",
                     "settle",
                     "histogram-lines",
                     "warmup",
@@ -155,6 +160,7 @@ public final class BenchMain {
                 case "exp1" -> points = fanOut.exp1();
                 case "exp2" -> points = fanOut.exp2();
                 case "latency" -> points = fanOut.latency();
+                case "rooms" -> points = fanOut.rooms();
                 case "connections" -> points = fanOut.connections();
                 case "archive" -> {
                     points = archive.archive(fanOut);

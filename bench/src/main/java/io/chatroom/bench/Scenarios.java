@@ -7,6 +7,7 @@ import io.chatroom.bench.report.Point;
 import io.chatroom.bench.run.Cluster;
 import io.chatroom.bench.run.FanOut;
 import io.chatroom.bench.run.IdleConnections;
+import io.chatroom.bench.run.Rooms;
 import io.chatroom.bench.run.SeedTables;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -17,7 +18,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** The fan-out scenarios: smoke, exp1, exp2 and latency. Each returns its measured points. */
+/**
+ * The fan-out scenarios: smoke, exp1, exp2, latency, rooms and connections. Each returns its
+ * measured points.
+ */
 final class Scenarios {
     private static final double HALF = 0.5;
     private static final int PAGE = 100;
@@ -262,6 +266,65 @@ final class Scenarios {
             }
         }
         return points;
+    }
+
+    /**
+     * Many small rooms at once (200 rooms x 5 members by default): every member subscribes to its
+     * room and sends {@code --messages} (40) messages with at most {@code --window} (4) unacked.
+     * Checks every delivery per room and per member as exp1 does, and that each member's messages
+     * were numbered in the order it sent them. A discarded pass of {@code --warmup} (10) messages
+     * per member first. Clients go round-robin to the first {@code --servers} (1) chat-apps.
+     */
+    List<Point> rooms() throws IOException, InterruptedException {
+        int rooms = options.integer("rooms", 200);
+        int members = options.integer("members", 5);
+        int perMember = options.integer("messages", 40);
+        int window = options.integer("window", 4);
+        int warmup = options.integer("warmup", 10);
+        int serverCount = options.integer("servers", 1);
+        List<ChatServer> live = servers();
+        if (serverCount > live.size()) {
+            throw new IllegalStateException(
+                    serverCount + " chat servers requested, only " + live.size() + " live");
+        }
+        try (Rooms load =
+                new Rooms(
+                        cluster,
+                        new Rooms.Shape(
+                                room("rooms"),
+                                rooms,
+                                members,
+                                options.integer("users", Math.min(PAGE, rooms * members)),
+                                live.subList(0, serverCount)),
+                        idleTimeoutSeconds,
+                        options.string("archiver", "http://localhost:8090"))) {
+            load.open();
+            if (warmup > 0) {
+                Rooms.Result w = load.measure("warm-up (discarded)", warmup, window, textChars);
+                print(w.point());
+            }
+            Rooms.Result r =
+                    load.measure(
+                            rooms + "x" + members + "x" + perMember, perMember, window, textChars);
+            print(r.point());
+            Console.out("  " + roomsLine(r));
+            extra.putAll(r.extra());
+            return List.of(r.point());
+        }
+    }
+
+    private static String roomsLine(Rooms.Result r) {
+        Map<String, Object> e = r.extra();
+        return String.format(
+                Locale.ROOT,
+                "rooms: server CPU %s µs/message, redis CPU %s µs/message, archiver CPU %s s,"
+                        + " send-to-ack %s, sender-order inversions %s, acks missing %s",
+                e.get("serverCpuMicrosPerMessage"),
+                e.get("redisCpuMicrosPerMessage"),
+                e.get("archiverCpuSeconds"),
+                e.get("ackLatency"),
+                e.get("senderOrderInversions"),
+                e.get("acksMissing"));
     }
 
     /**

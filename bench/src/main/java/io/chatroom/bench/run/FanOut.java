@@ -301,7 +301,7 @@ public final class FanOut implements AutoCloseable {
         return usedServerUrls;
     }
 
-    private static Map<String, Long> cpuByThread(List<ServerProbe> probes) {
+    static Map<String, Long> cpuByThread(List<ServerProbe> probes) {
         Map<String, Long> total = new HashMap<>();
         for (ServerProbe p : probes) {
             p.cpuNanosByThreadGroup().forEach((k, v) -> total.merge(k, v, Long::sum));
@@ -310,8 +310,7 @@ public final class FanOut implements AutoCloseable {
     }
 
     /** The thread groups that used the most CPU during the window, in seconds, largest first. */
-    private static Map<String, Double> topThreadCpu(
-            Map<String, Long> before, Map<String, Long> after) {
+    static Map<String, Double> topThreadCpu(Map<String, Long> before, Map<String, Long> after) {
         Map<String, Double> top = new LinkedHashMap<>();
         after.entrySet().stream()
                 .map(e -> Map.entry(e.getKey(), e.getValue() - before.getOrDefault(e.getKey(), 0L)))
@@ -322,7 +321,7 @@ public final class FanOut implements AutoCloseable {
         return top;
     }
 
-    private static OptionalLong sumCpu(List<ServerProbe> probes) {
+    static OptionalLong sumCpu(List<ServerProbe> probes) {
         long total = 0;
         for (ServerProbe p : probes) {
             OptionalLong cpu = p.cpuNanos();

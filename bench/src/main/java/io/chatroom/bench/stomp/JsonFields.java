@@ -26,6 +26,26 @@ public final class JsonFields {
         return parseLong(s, v + 1, to);
     }
 
+    /**
+     * The integer a string field's value ends with, as in {@code "clientMessageId":"c-1-17"} (17):
+     * an ack names the sender's own message without a map from id to message.
+     */
+    public static long trailingNumberOfString(CharSequence s, int from, int to, String name) {
+        int v = valueStart(s, from, to, name);
+        if (v < 0 || v >= to || s.charAt(v) != '"') {
+            return MISSING;
+        }
+        int end = StompScanner.indexOf(s, '"', v + 1, to);
+        if (end < 0) {
+            return MISSING;
+        }
+        int digits = end;
+        while (digits > v + 1 && s.charAt(digits - 1) >= '0' && s.charAt(digits - 1) <= '9') {
+            digits--;
+        }
+        return digits == end ? MISSING : parseLong(s, digits, end);
+    }
+
     /** The string value of {@code "name":"..."} (no escapes expected), or null. */
     public static String stringField(CharSequence s, int from, int to, String name) {
         int v = valueStart(s, from, to, name);

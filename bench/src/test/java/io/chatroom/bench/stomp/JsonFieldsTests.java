@@ -28,6 +28,21 @@ class JsonFieldsTests {
     }
 
     @Test
+    void readsTheNumberAStringEndsWith() {
+        String ack = "{\"clientMessageId\":\"m1a-12-1-39\",\"seq\":1234}";
+
+        assertThat(JsonFields.trailingNumberOfString(ack, 0, ack.length(), "clientMessageId"))
+                .isEqualTo(39);
+        String noDigits = "{\"clientMessageId\":\"sync-\"}";
+        assertThat(
+                        JsonFields.trailingNumberOfString(
+                                noDigits, 0, noDigits.length(), "clientMessageId"))
+                .isEqualTo(JsonFields.MISSING);
+        assertThat(JsonFields.trailingNumberOfString(ack, 0, ack.length(), "seq"))
+                .isEqualTo(JsonFields.MISSING);
+    }
+
+    @Test
     void missingOrNonNumericFieldsAreReportedAsMissing() {
         assertThat(JsonFields.longField(MESSAGE, 0, MESSAGE.length(), "nope"))
                 .isEqualTo(JsonFields.MISSING);

@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# Chatroom and Socket.IO side by side, interleaved: ROUNDS rounds of
+#   Chatroom exp1, Socket.IO exp1, Chatroom rooms, Socket.IO rooms
+# then a table of medians and ratios (Chatroom / Socket.IO).
+#
+# It needs a running Chatroom cluster with the rate limit off, started beforehand, e.g.
+#   CHATROOM_RATELIMIT_MESSAGESPERSECOND=0 ./chatroom up
+# and starts and stops the Socket.IO servers itself (bench/peers/socketio/run.sh, which runs
+# npm ci). Every connection goes to 127.0.0.1/localhost. Not part of ./mvnw verify.
+#
+# Settings (environment), defaults in brackets:
+#   ROUNDS [3]                 rounds (at most 20)
+#   EXP1_MESSAGES [10000] EXP1_CLIENTS [100] EXP1_INFLIGHT [64] EXP1_WARMUP [2000]
+#   ROOMS [200] MEMBERS [5] ROOM_MESSAGES [40] (per member) WINDOW [4] ROOMS_WARMUP [10]
+#   SERVERS [1]                chat-apps / Socket.IO servers used by rooms (exp1 always uses one)
+#   SIO_PORT [3101]            first Socket.IO port (SERVERS ports from there)
+#   COORDINATOR [http://localhost:8080]
+#   STEP_TIMEOUT [900]         seconds one step may take before it is killed
+#   LABEL [run]                a name for this run (e.g. before / after), recorded in the output
+#   OUT [bench/results/side-by-side-<LABEL>-<UTC time>]
+#   BENCH_JAVA_OPTS []         JVM options for the Java load generator
+set -euo pipefail
+cd -P "$(dirname "$0")/../.."
+
+ROUNDS="${ROUNDS:-3}"
+EXP1_MESSAGES="${EXP1_MESSAGES:-10000}"
+EXP1_CLIENTS="${EXP1_CLIENTS:-100}"
+EXP1_INFLIGHT="${EXP1_INFLIGHT:-64}"
+EXP1_WARMUP="${EXP1_WARMUP:-2000}"
+ROOMS="${ROOMS:-200}"
+MEMBERS="${MEMBERS:-5}"
+ROOM_MESSAGES="${ROOM_MESSAGES:-40}"
+WINDOW="${WINDOW:-4}"
+ROOMS_WARMUP="${ROOMS_WARMUP:-10}"
+SERVERS="${SERVERS:-1}"
+SIO_PORT="${SIO_PORT:-3101}"
+COORDINATOR="${COORDINATOR:-http://localhost:8080}"
+STEP_TIMEOUT="${STEP_TIMEOUT:-900}"
+LABEL="${LABEL:-run}"
+OUT="${OUT:-bench/results/side-by-side-$LABEL-$(date -u +%Y%m%d-%H%M%S)}"
+BENCH_JAVA_OPTS="${BENCH_JAVA_OPTS:-}"
+
+for v in ROUNDS EXP1_MESSAGES EXP1_CLIENTS EXP1_INFLIGHT EXP1_WARMUP ROOMS MEMBERS ROOM_MESSAGES \
+    WINDOW ROOMS_WARMUP SERVERS SIO_PORT STEP_TIMEOUT; do
+  case "${!v}" in '' | *[!0-9]*) echo "side-by-side: $v must be a number, not '${!v}'" >&2; exit 2 ;; esac
+done
+if [ "$ROUNDS" -lt 1 ] || [ "$ROUNDS" -gt 20 ]; then
+  echo "side-by-side: ROUNDS must be 1..20" >&2
+  exit 2
+fi
+case "$COORDINATOR" in
+  http://localhost:* | http://127.0.0.1:*) ;;
+  *) echo "side-by-side: COORDINATOR must be on localhost/127.0.0.1" >&2; exit 2 ;;
+esac
+command -v node >/dev/null || { echo "side-by-side: node (20+) is not installed" >&2; exit 1; }
+
+# The Chatroom cluster must be up and list enough chat servers.
+servers_json="$(curl -fsS --max-time 10 "$COORDINATOR/api/servers" 2>/dev/null || true)"
+live="$(printf '%s' "$servers_json" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log(JSON.parse(s).length)}catch{console.log(0)}})')"
+if [ "$live" -lt "$SERVERS" ] || [ "$live" -lt 1 ]; then
+  echo "side-by-side: $COORDINATOR lists $live live chat server(s), $SERVERS needed." >&2
+  echo "Start a cluster first: CHATROOM_RATELIMIT_MESSAGESPERSECOND=0 ./chatroom up" >&2
+  exit 1
+fi
+
+if [ ! -f bench/target/bench.jar ]; then
+  ./mvnw -B -q -f bench/pom.xml -DskipTests package
+fi
+
+ports=()
+for i in $(seq 0 $((SERVERS - 1))); do
+  port=$((SIO_PORT + i))
+  if ss -ltnH "sport = :$port" | grep -q .; then
+    echo "side-by-side: port $port is in use; set SIO_PORT to a free range" >&2
+    exit 1
+  fi
+  ports+=("$port")
+done
+
+mkdir -p "$OUT/raw"
+echo "side-by-side: results in $OUT"
+
+run_sh_pid=""
+cleanup() {
+  if [ -n "$run_sh_pid" ]; then
+    kill -TERM "$run_sh_pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do
+      kill -0 "$run_sh_pid" 2>/dev/null || break
+      sleep 0.2
+    done
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+bench/peers/socketio/run.sh "${ports[@]}" >"$OUT/socketio-servers.log" 2>&1 &
+run_sh_pid=$!
+for _ in $(seq 1 360); do
+  grep -q '^ready$' "$OUT/socketio-servers.log" && break
+  kill -0 "$run_sh_pid" 2>/dev/null || { cat "$OUT/socketio-servers.log" >&2; exit 1; }
+  sleep 0.5
+done
+grep -q '^ready$' "$OUT/socketio-servers.log" || { echo "side-by-side: Socket.IO servers not ready" >&2; exit 1; }
+sio_urls=""
+sio_pids=""
+for port in "${ports[@]}"; do
+  sio_urls="${sio_urls:+$sio_urls,}http://127.0.0.1:$port"
+  sio_pids="${sio_pids:+$sio_pids,}$port=$(cat "bench/peers/socketio/.run/server-$port.pid")"
+done
+first_url="http://127.0.0.1:${ports[0]}"
+first_pid="${ports[0]}=$(cat "bench/peers/socketio/.run/server-${ports[0]}.pid")"
+
+# Which build the cluster runs: the git commit of the directory the first chat-app runs in.
+chat_port="$(printf '%s' "$servers_json" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log(new URL(JSON.parse(s)[0].httpUrl).port)}catch{console.log("")}})')"
+chat_pid="$(ss -ltnpH "sport = :${chat_port:-0}" 2>/dev/null | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -1)"
+cluster_build="unknown"
+if [ -n "$chat_pid" ] && cluster_dir="$(readlink "/proc/$chat_pid/cwd" 2>/dev/null)"; then
+  cluster_build="$(git -C "$cluster_dir" rev-parse --short HEAD 2>/dev/null || echo unknown) in $cluster_dir"
+fi
+
+{
+  echo "label: $LABEL"
+  echo "started: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "bench commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  echo "cluster build: $cluster_build"
+  echo "chat servers: $servers_json"
+  echo "socket.io servers: $sio_urls ($sio_pids)"
+  echo "settings: ROUNDS=$ROUNDS EXP1_MESSAGES=$EXP1_MESSAGES EXP1_CLIENTS=$EXP1_CLIENTS" \
+    "EXP1_INFLIGHT=$EXP1_INFLIGHT EXP1_WARMUP=$EXP1_WARMUP ROOMS=$ROOMS MEMBERS=$MEMBERS" \
+    "ROOM_MESSAGES=$ROOM_MESSAGES WINDOW=$WINDOW ROOMS_WARMUP=$ROOMS_WARMUP SERVERS=$SERVERS"
+  echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(node --version), $(java -version 2>&1 | head -1)"
+} | tee "$OUT/run.txt"
+
+# One Java bench step: its result file becomes $OUT/chatroom-<scenario>-<round>.json.
+chatroom_step() {
+  local scenario="$1" round="$2"
+  shift 2
+  local log="$OUT/chatroom-$scenario-$round.log"
+  local rc=0
+  # shellcheck disable=SC2086
+  timeout "$STEP_TIMEOUT" java $BENCH_JAVA_OPTS -jar bench/target/bench.jar "$scenario" \
+    --coordinator "$COORDINATOR" --results "$OUT/raw" "$@" >"$log" 2>&1 || rc=$?
+  local file
+  file="$(sed -n 's/^result: //p' "$log" | tail -1)"
+  if [ -n "$file" ] && [ -f "$file" ]; then
+    mv "$file" "$OUT/chatroom-$scenario-$round.json"
+  fi
+  summarize "Chatroom " "$scenario" "$round" "$rc" "$log"
+}
+
+# One Socket.IO step: load.mjs's JSON line becomes $OUT/socketio-<scenario>-<round>.json.
+socketio_step() {
+  local scenario="$1" round="$2"
+  shift 2
+  local log="$OUT/socketio-$scenario-$round.log"
+  local rc=0
+  timeout "$STEP_TIMEOUT" node bench/peers/socketio/load.mjs "$scenario" "$@" \
+    >"$OUT/socketio-$scenario-$round.json" 2>"$log" || rc=$?
+  [ -s "$OUT/socketio-$scenario-$round.json" ] || rm -f "$OUT/socketio-$scenario-$round.json"
+  summarize "Socket.IO" "$scenario" "$round" "$rc" "$log"
+}
+
+summarize() {
+  local who="$1" scenario="$2" round="$3" rc="$4" log="$5"
+  local line
+  line="$(grep -E '^[0-9]+x[0-9]+' "$log" | tail -1 || true)"
+  echo "round $round $who $scenario (exit $rc): ${line:-no result, see $log}"
+}
+
+for round in $(seq 1 "$ROUNDS"); do
+  chatroom_step exp1 "$round" --messages "$EXP1_MESSAGES" --clients "$EXP1_CLIENTS" \
+    --inflight "$EXP1_INFLIGHT" --warmup "$EXP1_WARMUP"
+  socketio_step exp1 "$round" --urls "$first_url" --pids "$first_pid" \
+    --messages "$EXP1_MESSAGES" --clients "$EXP1_CLIENTS" --inflight "$EXP1_INFLIGHT" \
+    --warmup "$EXP1_WARMUP"
+  chatroom_step rooms "$round" --rooms "$ROOMS" --members "$MEMBERS" \
+    --messages "$ROOM_MESSAGES" --window "$WINDOW" --warmup "$ROOMS_WARMUP" --servers "$SERVERS"
+  socketio_step rooms "$round" --urls "$sio_urls" --pids "$sio_pids" --rooms "$ROOMS" \
+    --members "$MEMBERS" --messages "$ROOM_MESSAGES" --window "$WINDOW" --warmup "$ROOMS_WARMUP"
+done
+
+rmdir "$OUT/raw" 2>/dev/null || true
+echo
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/run.txt"
+node bench/peers/table.mjs "$OUT"

@@ -7,9 +7,11 @@ import io.chatroom.chat.stomp.SocketWriterPool;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.messaging.support.AbstractSubscribableChannel;
+import org.springframework.scheduling.TaskScheduler;
 import org.springframework.web.socket.WebSocketHandler;
 import org.springframework.web.socket.config.annotation.DelegatingWebSocketMessageBrokerConfiguration;
 
@@ -28,13 +30,21 @@ class StompBrokerConfig extends DelegatingWebSocketMessageBrokerConfiguration
      */
     private static final Duration WRITER_STALL = Duration.ofMillis(50);
 
+    /** How often pending sends are checked against the send time limit. */
+    private static final Duration SEND_TIMEOUT_CHECK = Duration.ofSeconds(1);
+
     private final ChatroomProperties properties;
     private final SessionRegistry sessionRegistry;
     private final SocketWriterPool socketWriters;
     private final MeterRegistry meters;
+    private final TaskScheduler sendTimeouts;
 
     StompBrokerConfig(
-            ChatroomProperties properties, SessionRegistry sessionRegistry, MeterRegistry meters) {
+            ChatroomProperties properties,
+            SessionRegistry sessionRegistry,
+            MeterRegistry meters,
+            @Qualifier("chatTaskScheduler") TaskScheduler sendTimeouts) {
+        this.sendTimeouts = sendTimeouts;
         this.properties = properties;
         this.sessionRegistry = sessionRegistry;
         this.meters = meters;
@@ -69,6 +79,7 @@ class StompBrokerConfig extends DelegatingWebSocketMessageBrokerConfiguration
                         WebSocketConfig.CONTAINER_BUFFER_SIZE,
                         meters);
         handler.setPhase(getPhase());
+        sendTimeouts.scheduleWithFixedDelay(handler::checkSendTimeouts, SEND_TIMEOUT_CHECK);
         return handler;
     }
 }

@@ -4,7 +4,6 @@ import jakarta.websocket.RemoteEndpoint;
 import jakarta.websocket.SendResult;
 import jakarta.websocket.Session;
 import java.io.IOException;
-import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -50,6 +49,10 @@ final class SessionOutbox extends ConcurrentWebSocketSessionDecorator implements
     private final Executor writers;
     private final long maxQueuedChars;
     private final OutboxMeters meters;
+    private final long sendTimeLimitNanos;
+
+    /** When the send in flight started (System.nanoTime), 0 when none is. */
+    private volatile long sendStartedNanos;
 
     /** The container's asynchronous endpoint, or null when the session is not a JSR-356 one. */
     private final RemoteEndpoint.Async async;
@@ -86,12 +89,14 @@ final class SessionOutbox extends ConcurrentWebSocketSessionDecorator implements
         this.writers = writers;
         this.maxQueuedChars = maxQueuedChars;
         this.meters = meters;
+        this.sendTimeLimitNanos = sendTimeLimit.toNanos();
         Session jsr = jsrSession(session);
         if (jsr != null) {
             this.userProperties = jsr.getUserProperties();
             userProperties.put(BLOCKING_SEND_TIMEOUT, sendTimeLimit.toMillis());
+            // No container send timeout: it costs two updates of a shared sorted set per send;
+            // checkSendTimeout, called periodically, does the same once per second per session.
             this.async = jsr.getAsyncRemote();
-            async.setSendTimeout(sendTimeLimit.toMillis());
         } else {
             this.userProperties = null;
             this.async = null;
@@ -215,19 +220,29 @@ final class SessionOutbox extends ConcurrentWebSocketSessionDecorator implements
             writeOther(message, length);
             return false;
         }
-        StringBuilder batch = new StringBuilder();
-        Object next;
-        while (batch.length() < MAX_BATCH_CHARS
-                && ((next = frames.peek()) instanceof String || next instanceof TextMessage)) {
-            frames.poll();
-            batch.append(next instanceof String text ? text : ((TextMessage) next).getPayload());
+        frames.poll();
+        String text = textOf(first);
+        Object next = frames.peek();
+        if (next instanceof String || next instanceof TextMessage) {
+            StringBuilder batch = new StringBuilder(text);
+            while (batch.length() < MAX_BATCH_CHARS
+                    && ((next = frames.peek()) instanceof String || next instanceof TextMessage)) {
+                frames.poll();
+                batch.append(textOf(next));
+            }
+            text = batch.toString();
         }
-        String text = batch.toString();
-        return startSend(text.length(), () -> async.sendText(text, this::sent));
+        String message = text;
+        return startSend(message.length(), () -> async.sendText(message, this::sent));
+    }
+
+    private static String textOf(Object frame) {
+        return frame instanceof String text ? text : ((TextMessage) frame).getPayload();
     }
 
     private boolean startSend(int length, Runnable send) {
         inFlight = length;
+        sendStartedNanos = System.nanoTime();
         try {
             send.run();
             return true;
@@ -240,14 +255,24 @@ final class SessionOutbox extends ConcurrentWebSocketSessionDecorator implements
 
     /** The asynchronous send ended; runs on one of the container's threads. */
     private void sent(SendResult result) {
+        sendStartedNanos = 0;
         queuedChars.addAndGet(-inFlight);
         if (!result.isOK()) {
             Throwable failure = result.getException();
             String reason = failure == null ? "send failed" : failure.toString();
-            boolean timedOut = failure instanceof SocketTimeoutException;
-            abort(timedOut ? OutboxMeters.SEND_TIMEOUT : OutboxMeters.WRITE_FAILED, reason);
+            abort(OutboxMeters.WRITE_FAILED, reason);
         }
         drain();
+    }
+
+    /**
+     * Closes the session if its send in flight has been pending longer than the send time limit.
+     */
+    void checkSendTimeout(long nowNanos) {
+        long started = sendStartedNanos;
+        if (started != 0 && nowNanos - started > sendTimeLimitNanos && !closed) {
+            abort(OutboxMeters.SEND_TIMEOUT, "a send pending longer than the send time limit");
+        }
     }
 
     /** Sessions that are not JSR-356 ones (tests, other containers): Spring's blocking send. */

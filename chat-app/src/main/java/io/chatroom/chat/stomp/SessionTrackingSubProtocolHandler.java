@@ -101,6 +101,14 @@ public class SessionTrackingSubProtocolHandler extends SubProtocolWebSocketHandl
         }
     }
 
+    /** Closes sessions whose send has been pending longer than the send time limit. */
+    public void checkSendTimeouts() {
+        long now = System.nanoTime();
+        for (SessionOutbox outbox : sessions.values()) {
+            outbox.checkSendTimeout(now);
+        }
+    }
+
     /** The session's outbox, or null if the session is not (or no longer) open. */
     SessionOutbox session(String sessionId) {
         return sessions.get(sessionId);

@@ -83,7 +83,8 @@ final class EmbeddedStores {
                                 EmbeddedPostgresMain.COMMAND),
                         runDir.resolve("postgres"),
                         runDir.resolve("embedded-pg"),
-                        port);
+                        port,
+                        false);
         ChildProcess postgres =
                 ChildProcess.start(
                         "postgres", command, Map.of(), runDir.resolve("logs/postgres.log"));

@@ -3,10 +3,13 @@ package io.chatroom.stores;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,6 +23,9 @@ public final class EmbeddedPostgresMain {
     /** The launcher's sub-command that runs this class. */
     public static final String COMMAND = "embedded-postgres";
 
+    /** Last argument: delete the data directory once the server has stopped (tests). */
+    public static final String TEMPORARY = "--temporary";
+
     private static final Duration STARTUP_WAIT = Duration.ofSeconds(60);
 
     private EmbeddedPostgresMain() {}
@@ -27,9 +33,11 @@ public final class EmbeddedPostgresMain {
     /**
      * The command that runs the server: {@code java} (a JVM command line that ends by naming this
      * class or the launcher's sub-command), prefixed to run as {@code nobody} when we are root.
+     * With {@code temporary} the child deletes the data directory itself once the server has
+     * stopped: it alone knows when that is, and it outlives a parent that is killed.
      */
     public static List<String> command(
-            List<String> java, Path dataDir, Path binariesDir, int port) {
+            List<String> java, Path dataDir, Path binariesDir, int port, boolean temporary) {
         List<String> command = new ArrayList<>(UserNamespace.prefixIfRoot());
         command.addAll(java);
         command.addAll(
@@ -37,6 +45,9 @@ public final class EmbeddedPostgresMain {
                         dataDir.toAbsolutePath().toString(),
                         binariesDir.toAbsolutePath().toString(),
                         Integer.toString(port)));
+        if (temporary) {
+            command.add(TEMPORARY);
+        }
         return command;
     }
 
@@ -53,11 +64,15 @@ public final class EmbeddedPostgresMain {
         run(args);
     }
 
-    /** Arguments: data directory, directory for the unpacked binaries, port. */
+    /**
+     * Arguments: data directory, directory for the unpacked binaries, port, optionally {@link
+     * #TEMPORARY}. Runs until its stdin ends (the parent closed it, or died).
+     */
     public static void run(String[] args) throws IOException {
         Path dataDir = Path.of(args[0]).toAbsolutePath();
         Path binariesDir = Path.of(args[1]).toAbsolutePath();
         int port = Integer.parseInt(args[2]);
+        boolean temporary = args.length > 3 && TEMPORARY.equals(args[3]);
         // zonky scans this directory for stale data directories: keep ours out of it.
         System.setProperty("ot.epg.working-dir", binariesDir.toString());
         Logger log = LoggerFactory.getLogger(EmbeddedPostgresMain.class);
@@ -82,5 +97,11 @@ public final class EmbeddedPostgresMain {
         }
         log.info("Parent gone: stopping embedded PostgreSQL");
         postgres.close();
+        if (temporary) {
+            try (Stream<Path> files = Files.walk(dataDir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+            log.info("Deleted {}", dataDir);
+        }
     }
 }

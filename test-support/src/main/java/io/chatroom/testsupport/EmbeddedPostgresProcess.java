@@ -24,8 +24,8 @@ import org.slf4j.LoggerFactory;
 /**
  * An embedded PostgreSQL 14 for the tests of this JVM, in a child JVM ({@link
  * EmbeddedPostgresMain}, as the launcher runs it) so that as root it can run as {@code nobody} in a
- * user namespace: PostgreSQL refuses root. Its data lives in a temporary directory removed when the
- * JVM exits; the child stops its server when it is told to or when this JVM dies.
+ * user namespace: PostgreSQL refuses root. The child stops its server and deletes its data when its
+ * stdin ends: when {@link #close()} or this JVM's exit closes it, or when this JVM is killed.
  */
 final class EmbeddedPostgresProcess implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedPostgresProcess.class);
@@ -60,7 +60,8 @@ final class EmbeddedPostgresProcess implements AutoCloseable {
                             EmbeddedPostgresMain.onThisClassPath(),
                             dir.resolve("data"),
                             binaries,
-                            port);
+                            port,
+                            true);
             Process process =
                     new ProcessBuilder(command)
                             .redirectErrorStream(true)
@@ -96,6 +97,11 @@ final class EmbeddedPostgresProcess implements AutoCloseable {
                 "postgres",
                 StoreResolver.DEFAULT_POSTGRES_USER,
                 "");
+    }
+
+    /** Where its data and log live (gone after {@link #close()}). */
+    Path directory() {
+        return dir;
     }
 
     /** Stops the server now and deletes its data (otherwise done when the JVM exits). */
@@ -135,15 +141,20 @@ final class EmbeddedPostgresProcess implements AutoCloseable {
                 cause);
     }
 
+    /** Closes the child's stdin: it stops the server, deletes the data, and exits. */
     private static void stopAndDelete(Process process, Path dir) {
-        process.destroy();
         try {
+            process.getOutputStream().close();
             if (!process.waitFor(STOP.toSeconds(), TimeUnit.SECONDS)) {
+                log.warn("Embedded PostgreSQL did not stop within {}: killing it", STOP);
                 process.destroyForcibly();
             }
+        } catch (IOException e) {
+            process.destroyForcibly();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        // The data directory is gone now; the log stays beside it until here.
         try (Stream<Path> files = Files.walk(dir)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {

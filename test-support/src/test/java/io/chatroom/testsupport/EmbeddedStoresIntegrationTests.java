@@ -47,11 +47,15 @@ class EmbeddedStoresIntegrationTests {
     }
 
     @Test
-    void embeddedPostgresAnswersOnAFreePortAndTheTestRoleMayCreateDatabases() {
-        try (EmbeddedPostgresProcess postgres =
-                EmbeddedPostgresProcess.start(StoreResolver.ANY_FREE_PORT)) {
+    void embeddedPostgresAnswersOnAFreePortAndLeavesNothingBehind() {
+        EmbeddedPostgresProcess postgres =
+                EmbeddedPostgresProcess.start(StoreResolver.ANY_FREE_PORT);
+        try {
             check(postgres.asServer());
+        } finally {
+            postgres.close();
         }
+        assertThat(postgres.directory()).doesNotExist();
     }
 
     private static void check(PostgresServers.Server server) {

@@ -49,6 +49,7 @@ class ClusterFaultsSystemTests {
     private static final int SLOW_RECEIVE_BUFFER = 4096;
     private static final int LONG_TEXT = 1800;
     private static final Duration BENCH_SMOKE_LIMIT = Duration.ofSeconds(120);
+    private static final int STORM_MESSAGES_PER_USER = 20;
 
     private Cluster cluster;
     private final List<ChatClient> clients = new ArrayList<>();
@@ -493,17 +494,6 @@ class ClusterFaultsSystemTests {
 
         Map<String, Integer> perServer = SystemTestSupport.byServer(storm);
         double mean = (double) count / cluster.chatApps().size();
-        Checker.record(
-                new Checker.Counts(
-                        "9 reconnect storm (" + count + " clients) " + perServer,
-                        0,
-                        0,
-                        0,
-                        0,
-                        0,
-                        0,
-                        0,
-                        recovery));
         log.info(
                 "Reconnect storm: {} clients in {} ms, per server {}",
                 count,
@@ -511,6 +501,21 @@ class ClusterFaultsSystemTests {
                 perServer);
         assertThat(storm).allMatch(ChatClient::isConnected);
         assertThat(perServer.values()).allMatch(n -> n <= 1.5 * mean);
+
+        // Connected is not enough: every session must be subscribed again and get every message.
+        Traffic traffic =
+                Traffic.start(owners, new Traffic.Plan(STORM_MESSAGES_PER_USER * users, 0, 60));
+        traffic.awaitAllAcked(TRAFFIC_TIMEOUT);
+        awaitDelivered(storm);
+        Checker.Counts counts =
+                Checker.check(
+                        "9 reconnect storm (" + count + " sessions) " + perServer,
+                        cluster,
+                        storm,
+                        recovery,
+                        true);
+        assertClean(counts);
+        assertThat(counts.acked()).isEqualTo(STORM_MESSAGES_PER_USER * users);
     }
 
     /**

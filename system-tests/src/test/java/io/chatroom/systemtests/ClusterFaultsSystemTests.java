@@ -9,6 +9,7 @@ import static io.chatroom.systemtests.SystemTestSupport.rooms;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.chatroom.common.ErrorCodes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -235,6 +236,17 @@ class ClusterFaultsSystemTests {
                 stayed.size(),
                 victim);
         assertClean(counts);
+        // No heart-beats: a paused server is a slow one, not a dead one. Its clients keep their
+        // sessions and get what they missed from it (the checker saw every message at each).
+        assertThat(stayed).isNotEmpty();
+        assertThat(stayed)
+                .allSatisfy(
+                        c -> {
+                            assertThat(c.disconnects()).as(c.username() + " disconnects").isZero();
+                            assertThat(c.server().id())
+                                    .as(c.username() + " server")
+                                    .isEqualTo(victim);
+                        });
     }
 
     @Test
@@ -320,6 +332,17 @@ class ClusterFaultsSystemTests {
                 TimeUnit.NANOSECONDS.toMillis(restartedAt - stoppedAt),
                 codes);
         assertClean(counts);
+        // The outage is reported as such, for a message the client can retry.
+        assertThat(codes).containsExactly(ErrorCodes.UNAVAILABLE);
+        assertThat(fleet)
+                .allSatisfy(
+                        c ->
+                                assertThat(c.errors())
+                                        .allSatisfy(
+                                                e ->
+                                                        assertThat(c.sent())
+                                                                .as("error names a sent message")
+                                                                .containsKey(e.clientMessageId())));
         assertThat(cluster.chatApps()).allMatch(AppProcess::isAlive);
     }
 

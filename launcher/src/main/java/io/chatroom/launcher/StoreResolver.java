@@ -1,6 +1,7 @@
 package io.chatroom.launcher;
 
 import io.chatroom.stores.EmbeddedMode;
+import io.chatroom.stores.PortProbe;
 import io.chatroom.stores.PostgresPlan;
 import io.chatroom.stores.RedisPlan;
 import io.chatroom.stores.StoreException;
@@ -25,7 +26,7 @@ final class StoreResolver {
 
     private final io.chatroom.stores.StoreResolver shared;
 
-    StoreResolver(Map<String, String> env, io.chatroom.stores.PortProbe probe) {
+    StoreResolver(Map<String, String> env, PortProbe probe) {
         this.shared =
                 translated(
                         () ->

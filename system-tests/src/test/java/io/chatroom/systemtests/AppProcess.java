@@ -47,6 +47,7 @@ final class AppProcess {
     private final List<String> args;
     private final Path logFile;
     private volatile Process process;
+    private volatile long startedNanos;
 
     AppProcess(String name, Path jar, int port, List<String> args) {
         this.name = name;
@@ -70,6 +71,11 @@ final class AppProcess {
 
     long pid() {
         return process.pid();
+    }
+
+    /** When this process (the latest one of this app) was started, as System.nanoTime(). */
+    long startedNanos() {
+        return startedNanos;
     }
 
     boolean isAlive() {
@@ -101,6 +107,7 @@ final class AppProcess {
                             .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                             .directory(new File(SystemTestPaths.workDir().toString()))
                             .start();
+            startedNanos = System.nanoTime();
         } catch (IOException e) {
             throw new IllegalStateException("Could not start " + name, e);
         }

@@ -1,16 +1,18 @@
 package io.chatroom.launcher;
 
+import io.chatroom.stores.EmbeddedPostgresMain;
+import io.chatroom.stores.RedisBinary;
+import io.chatroom.stores.StoreException;
+import io.chatroom.stores.UserNamespace;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import redis.embedded.core.ExecutableProvider;
 
 /**
  * Starts Redis and PostgreSQL as child processes of the launcher, with their data under {@code
@@ -23,7 +25,6 @@ final class EmbeddedStores {
     private static final Duration POSTGRES_STARTUP = Duration.ofSeconds(90);
     private static final Duration READY_POLL = Duration.ofMillis(200);
     private static final int LOG_TAIL_LINES = 15;
-    private static final int NOBODY_ID = 65534;
 
     private final Path runDir;
     private final JavaCommand java;
@@ -42,8 +43,8 @@ final class EmbeddedStores {
         Path binary;
         try {
             Files.createDirectories(dataDir);
-            binary = ExecutableProvider.newJarResourceProvider().get().toPath();
-        } catch (IOException e) {
+            binary = RedisBinary.embedded();
+        } catch (IOException | StoreException e) {
             throw new LauncherException("Could not unpack the embedded Redis: " + e, e);
         }
         // Redis keeps its append-only file in its working directory: run it inside dataDir
@@ -72,20 +73,18 @@ final class EmbeddedStores {
 
     Started startPostgres(int requestedPort) {
         int port = FreePort.orAny(requestedPort);
-        List<String> command = new ArrayList<>();
-        boolean root = RootUser.isRoot();
-        if (root) {
-            command.addAll(userNamespacePrefix());
-        }
-        command.addAll(
-                List.of(
-                        java.java().toString(),
-                        "-jar",
-                        java.launcherJar().toString(),
-                        EmbeddedPostgresMain.COMMAND,
-                        runDir.resolve("postgres").toString(),
-                        runDir.resolve("embedded-pg").toString(),
-                        Integer.toString(port)));
+        boolean root = UserNamespace.isRoot();
+        List<String> command =
+                EmbeddedPostgresMain.command(
+                        List.of(
+                                java.java().toString(),
+                                "-jar",
+                                java.launcherJar().toString(),
+                                EmbeddedPostgresMain.COMMAND),
+                        runDir.resolve("postgres"),
+                        runDir.resolve("embedded-pg"),
+                        port,
+                        false);
         ChildProcess postgres =
                 ChildProcess.start(
                         "postgres", command, Map.of(), runDir.resolve("logs/postgres.log"));
@@ -115,29 +114,6 @@ final class EmbeddedStores {
         } catch (SQLException e) {
             return false;
         }
-    }
-
-    /**
-     * Maps our root to {@code nobody} inside a new user namespace: PostgreSQL sees an ordinary user
-     * owning its files, while outside they stay root's. Needs no setup, unlike a system user.
-     */
-    private static List<String> userNamespacePrefix() {
-        int[] nobody = nobodyIds();
-        return List.of("unshare", "--user", "--map-user=" + nobody[0], "--map-group=" + nobody[1]);
-    }
-
-    private static int[] nobodyIds() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/etc/passwd"))) {
-                String[] fields = line.split(":");
-                if (fields.length > 3 && "nobody".equals(fields[0])) {
-                    return new int[] {Integer.parseInt(fields[2]), Integer.parseInt(fields[3])};
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            // Fall through to the usual ids.
-        }
-        return new int[] {NOBODY_ID, NOBODY_ID};
     }
 
     private static void awaitReady(

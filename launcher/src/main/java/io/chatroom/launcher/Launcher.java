@@ -1,9 +1,12 @@
 package io.chatroom.launcher;
 
+import io.chatroom.stores.EmbeddedPostgresMain;
+import io.chatroom.stores.PortProbe;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
@@ -25,7 +28,7 @@ public final class Launcher {
         String command = args.length == 0 ? "up" : args[0];
         if (EmbeddedPostgresMain.COMMAND.equals(command)) {
             quietLibraries("info");
-            EmbeddedPostgresMain.run(args);
+            EmbeddedPostgresMain.run(Arrays.copyOfRange(args, 1, args.length));
             return;
         }
         quietLibraries("warn");

@@ -1,5 +1,10 @@
 package io.chatroom.launcher;
 
+import io.chatroom.stores.EmbeddedMode;
+import io.chatroom.stores.PortProbe;
+import io.chatroom.stores.PostgresPlan;
+import io.chatroom.stores.RedisPlan;
+import io.chatroom.stores.StoreSource;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;

@@ -1,175 +1,65 @@
 package io.chatroom.launcher;
 
-import java.net.URI;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
+import io.chatroom.stores.EmbeddedMode;
+import io.chatroom.stores.PortProbe;
+import io.chatroom.stores.PostgresPlan;
+import io.chatroom.stores.RedisPlan;
+import io.chatroom.stores.StoreException;
+import io.chatroom.stores.StoreResolver.Profile;
+import io.chatroom.stores.StoreSettings;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
- * Decides where Redis and PostgreSQL come from, in this order: explicit settings ({@code REDIS_URL}
- * or {@code SPRING_DATA_REDIS_*}; {@code DATABASE_URL} or {@code SPRING_DATASOURCE_*}), then a
- * server answering on the default local port, then an embedded one. It only decides; starting
- * servers is someone else's job, so it can be tested with a fake environment and network.
+ * The launcher's view of the shared {@link io.chatroom.stores.StoreResolver} (the one place the
+ * order "explicit settings, default local port, embedded" is written): its environment, the {@code
+ * chatroom} database, embedded stores on the default ports when free, and failures as {@link
+ * LauncherException}s that the launcher prints.
  */
 final class StoreResolver {
-    static final String LOCALHOST = "127.0.0.1";
-    static final int DEFAULT_REDIS_PORT = 6379;
-    static final int DEFAULT_POSTGRES_PORT = 5432;
-    static final String DATABASE = "chatroom";
-    static final String DEFAULT_POSTGRES_USER = "postgres";
-    static final int ANY_FREE_PORT = 0;
+    static final String LOCALHOST = io.chatroom.stores.StoreResolver.LOCALHOST;
+    static final int DEFAULT_POSTGRES_PORT = io.chatroom.stores.StoreResolver.DEFAULT_POSTGRES_PORT;
+    static final String DEFAULT_POSTGRES_USER =
+            io.chatroom.stores.StoreResolver.DEFAULT_POSTGRES_USER;
+    static final int ANY_FREE_PORT = io.chatroom.stores.StoreResolver.ANY_FREE_PORT;
+    static final String DATABASE = Profile.LOCAL_CLUSTER.database();
 
-    private static final String JDBC_PREFIX = "jdbc:";
-
-    private final Map<String, String> env;
-    private final PortProbe probe;
-    private final EmbeddedMode mode;
+    private final io.chatroom.stores.StoreResolver shared;
 
     StoreResolver(Map<String, String> env, PortProbe probe) {
-        this.env = Map.copyOf(env);
-        this.probe = probe;
-        this.mode = EmbeddedMode.parse(env.get("CHATROOM_EMBEDDED"));
+        this.shared =
+                translated(
+                        () ->
+                                new io.chatroom.stores.StoreResolver(
+                                        StoreSettings.of(env), probe, Profile.LOCAL_CLUSTER));
     }
 
     EmbeddedMode mode() {
-        return mode;
+        return shared.mode();
     }
 
     RedisPlan redis() {
-        String url = first("REDIS_URL", "SPRING_DATA_REDIS_URL");
-        if (url == null && value("SPRING_DATA_REDIS_HOST") != null) {
-            String port = value("SPRING_DATA_REDIS_PORT");
-            String password = value("SPRING_DATA_REDIS_PASSWORD");
-            url =
-                    "redis://"
-                            + (password == null ? "" : ":" + password + "@")
-                            + value("SPRING_DATA_REDIS_HOST")
-                            + ":"
-                            + (port == null ? DEFAULT_REDIS_PORT : port);
-        }
-        if (url != null) {
-            return RedisPlan.at(StoreSource.EXPLICIT, url);
-        }
-        if (mode != EmbeddedMode.ALWAYS && probe.answers(LOCALHOST, DEFAULT_REDIS_PORT)) {
-            return RedisPlan.at(
-                    StoreSource.LOCAL, "redis://" + LOCALHOST + ":" + DEFAULT_REDIS_PORT);
-        }
-        if (mode == EmbeddedMode.NEVER) {
-            throw new LauncherException(
-                    "No Redis: nothing answers on "
-                            + LOCALHOST
-                            + ":"
-                            + DEFAULT_REDIS_PORT
-                            + " and CHATROOM_EMBEDDED=never. Start Redis or set REDIS_URL.");
-        }
-        return RedisPlan.embedded(embeddedPort("CHATROOM_REDIS_PORT", DEFAULT_REDIS_PORT));
+        return translated(shared::redis);
     }
 
     PostgresPlan postgres() {
-        String url = first("DATABASE_URL", "SPRING_DATASOURCE_URL");
-        if (url != null) {
-            return explicitPostgres(url);
-        }
-        if (mode != EmbeddedMode.ALWAYS && probe.answers(LOCALHOST, DEFAULT_POSTGRES_PORT)) {
-            return PostgresPlan.at(
-                    StoreSource.LOCAL,
-                    jdbcUrl(LOCALHOST, DEFAULT_POSTGRES_PORT, DATABASE),
-                    DEFAULT_POSTGRES_USER,
-                    orEmpty(value("PGPASSWORD")));
-        }
-        if (mode == EmbeddedMode.NEVER) {
-            throw new LauncherException(
-                    "No PostgreSQL: nothing answers on "
-                            + LOCALHOST
-                            + ":"
-                            + DEFAULT_POSTGRES_PORT
-                            + " and CHATROOM_EMBEDDED=never. Start PostgreSQL or set"
-                            + " DATABASE_URL.");
-        }
-        return embeddedPostgres();
+        return translated(shared::postgres);
     }
 
     /** The embedded fallback, also used when the local server answers but refuses us. */
     PostgresPlan embeddedPostgres() {
-        return PostgresPlan.embedded(embeddedPort("CHATROOM_POSTGRES_PORT", DEFAULT_POSTGRES_PORT));
+        return translated(shared::embeddedPostgres);
     }
 
     static String jdbcUrl(String host, int port, String database) {
-        return "jdbc:postgresql://" + host + ":" + port + "/" + database;
+        return io.chatroom.stores.StoreResolver.jdbcUrl(host, port, database);
     }
 
-    /**
-     * Accepts the JDBC form the contract names, and also {@code postgres://user:pass@host/db} as
-     * hosting services print it; credentials in variables win over credentials in the URL.
-     */
-    private PostgresPlan explicitPostgres(String url) {
-        String jdbcUrl = url;
-        String urlUser = null;
-        String urlPassword = null;
-        if (!url.startsWith(JDBC_PREFIX)) {
-            URI uri = URI.create(url);
-            String scheme = uri.getScheme();
-            if (!"postgres".equals(scheme) && !"postgresql".equals(scheme)) {
-                throw new LauncherException(
-                        "DATABASE_URL must look like jdbc:postgresql://host:5432/chatroom");
-            }
-            int port = uri.getPort() == -1 ? DEFAULT_POSTGRES_PORT : uri.getPort();
-            jdbcUrl = jdbcUrl(uri.getHost(), port, uri.getPath().replaceFirst("^/", ""));
-            if (uri.getRawQuery() != null) {
-                jdbcUrl += "?" + uri.getRawQuery();
-            }
-            String userInfo = uri.getRawUserInfo();
-            if (userInfo != null) {
-                String[] parts = userInfo.split(":", 2);
-                urlUser = decode(parts[0]);
-                urlPassword = parts.length > 1 ? decode(parts[1]) : null;
-            }
+    private static <T> T translated(Supplier<T> decision) {
+        try {
+            return decision.get();
+        } catch (StoreException e) {
+            throw new LauncherException(e.getMessage(), e);
         }
-        String user = first("SPRING_DATASOURCE_USERNAME", "DATABASE_USER");
-        String password = first("SPRING_DATASOURCE_PASSWORD", "DATABASE_PASSWORD");
-        return PostgresPlan.at(
-                StoreSource.EXPLICIT,
-                jdbcUrl,
-                user != null ? user : urlUser != null ? urlUser : DEFAULT_POSTGRES_USER,
-                orEmpty(password != null ? password : urlPassword));
-    }
-
-    /**
-     * A port chosen by the user, else the default port if it is free, else any free port (the
-     * default port is taken when CHATROOM_EMBEDDED=always runs next to a real server).
-     */
-    private int embeddedPort(String variable, int defaultPort) {
-        String chosen = value(variable);
-        if (chosen != null) {
-            try {
-                return Integer.parseInt(chosen.trim());
-            } catch (NumberFormatException e) {
-                throw new LauncherException(variable + " must be a port number, not " + chosen);
-            }
-        }
-        return probe.answers(LOCALHOST, defaultPort) ? ANY_FREE_PORT : defaultPort;
-    }
-
-    private String first(String... names) {
-        for (String name : names) {
-            String value = value(name);
-            if (value != null) {
-                return value;
-            }
-        }
-        return null;
-    }
-
-    private String value(String name) {
-        String value = env.get(name);
-        return value == null || value.isBlank() ? null : value;
-    }
-
-    private static String orEmpty(String value) {
-        return value == null ? "" : value;
-    }
-
-    private static String decode(String value) {
-        return URLDecoder.decode(value, StandardCharsets.UTF_8);
     }
 }

@@ -3,6 +3,10 @@ package io.chatroom.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.chatroom.stores.PortProbe;
+import io.chatroom.stores.PostgresPlan;
+import io.chatroom.stores.RedisPlan;
+import io.chatroom.stores.StoreSource;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;

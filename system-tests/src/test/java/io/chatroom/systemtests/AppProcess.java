@@ -49,6 +49,7 @@ final class AppProcess {
     private final String host;
     private final List<String> launcher;
     private volatile Process process;
+    private volatile long startedNanos;
 
     AppProcess(String name, Path jar, int port, List<String> args) {
         this(name, jar, port, args, "127.0.0.1", List.of());
@@ -91,6 +92,11 @@ final class AppProcess {
         return process.pid();
     }
 
+    /** When this process (the latest one of this app) was started, as System.nanoTime(). */
+    long startedNanos() {
+        return startedNanos;
+    }
+
     boolean isAlive() {
         return process != null && process.isAlive();
     }
@@ -120,6 +126,7 @@ final class AppProcess {
                             .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                             .directory(new File(SystemTestPaths.workDir().toString()))
                             .start();
+            startedNanos = System.nanoTime();
         } catch (IOException e) {
             throw new IllegalStateException("Could not start " + name, e);
         }

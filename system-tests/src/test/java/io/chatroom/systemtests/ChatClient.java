@@ -49,6 +49,7 @@ final class ChatClient implements AutoCloseable {
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(20);
     private static final Duration FAILOVER_DEADLINE = Duration.ofSeconds(120);
     private static final long FAILOVER_BACKOFF_MILLIS = 250;
+    private static final Duration LOGIN_PATIENCE = Duration.ofSeconds(60);
     private static final ExecutorService FAILOVERS =
             Executors.newCachedThreadPool(
                     r -> {
@@ -144,28 +145,52 @@ final class ChatClient implements AutoCloseable {
         throw last;
     }
 
-    /** Logs in at the first coordinator that answers; returns the assigned chat server. */
+    /**
+     * Logs in at the first coordinator that answers; returns the assigned chat server. A
+     * coordinator that is busy hashing passwords answers 503 with Retry-After: like a real client,
+     * wait that long and try again (for up to {@link #LOGIN_PATIENCE}), as happens in a reconnect
+     * storm on a loaded machine.
+     */
     ChatServerInfo login() throws IOException {
-        IOException last = null;
-        for (String url : coordinatorUrls) {
-            try {
-                Rest.Response response =
-                        Rest.postJson(
-                                url + "/api/auth/login",
-                                Map.of("username", username, "password", password),
-                                Map.of());
-                if (response.status() == 200) {
-                    JsonNode body = response.json();
-                    token = body.get("token").asString();
-                    assigned = serverInfo(body.get("chatServer"));
-                    return assigned;
+        long deadline = System.nanoTime() + LOGIN_PATIENCE.toNanos();
+        while (true) {
+            IOException last = null;
+            long retryAfterSeconds = -1;
+            for (String url : coordinatorUrls) {
+                try {
+                    Rest.Response response =
+                            Rest.postJson(
+                                    url + "/api/auth/login",
+                                    Map.of("username", username, "password", password),
+                                    Map.of());
+                    if (response.status() == 200) {
+                        JsonNode body = response.json();
+                        token = body.get("token").asString();
+                        assigned = serverInfo(body.get("chatServer"));
+                        return assigned;
+                    }
+                    if (response.status() == 503 && response.header("Retry-After") != null) {
+                        retryAfterSeconds = parseSeconds(response.header("Retry-After"));
+                    }
+                    last = new IOException("login " + username + " at " + url + ": " + response);
+                } catch (IOException e) {
+                    last = e;
                 }
-                last = new IOException("login " + username + " at " + url + ": " + response);
-            } catch (IOException e) {
-                last = e;
             }
+            long wait = TimeUnit.SECONDS.toNanos(Math.max(1, retryAfterSeconds));
+            if (retryAfterSeconds < 0 || System.nanoTime() + wait > deadline) {
+                throw last;
+            }
+            LockSupport.parkNanos(wait); // the server's Retry-After, not a guess
         }
-        throw last;
+    }
+
+    private static long parseSeconds(String retryAfter) {
+        try {
+            return Long.parseLong(retryAfter.trim());
+        } catch (NumberFormatException e) {
+            return 1;
+        }
     }
 
     /** Logs in and connects to the assigned chat server. */

@@ -9,10 +9,15 @@ import static io.chatroom.systemtests.SystemTestSupport.rooms;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.chatroom.common.ChatServerInfo;
+import io.chatroom.common.ErrorCodes;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,6 +54,8 @@ class ClusterFaultsSystemTests {
     private static final int SLOW_RECEIVE_BUFFER = 4096;
     private static final int LONG_TEXT = 1800;
     private static final Duration BENCH_SMOKE_LIMIT = Duration.ofSeconds(120);
+    private static final Duration SLOW_CONSUMER_SLACK = Duration.ofSeconds(1);
+    private static final int STORM_MESSAGES_PER_USER = 20;
 
     private Cluster cluster;
     private final List<ChatClient> clients = new ArrayList<>();
@@ -67,9 +74,17 @@ class ClusterFaultsSystemTests {
     }
 
     @BeforeEach
-    void healthyCluster() {
-        // Every scenario starts from a whole cluster, whatever the previous one left behind.
+    void healthyCluster() throws SQLException {
+        // Every scenario starts from a whole cluster, whatever the previous one left behind (even
+        // one that failed half-way through its fault), so the scenarios run in any order.
+        if (!cluster.redis().answersPing()) {
+            cluster.redis().start();
+        }
+        cluster.reopenDatabase();
         for (AppProcess app : cluster.chatApps()) {
+            if (app.isAlive()) {
+                app.resume(); // SIGCONT: a no-op unless a failed scenario left it stopped
+            }
             if (!app.isAlive()) {
                 app.start().awaitReady();
             }
@@ -234,51 +249,113 @@ class ClusterFaultsSystemTests {
                 stayed.size(),
                 victim);
         assertClean(counts);
+        // No heart-beats: a paused server is a slow one, not a dead one. Its clients keep their
+        // sessions and get what they missed from it (the checker saw every message at each).
+        assertThat(stayed).isNotEmpty();
+        assertThat(stayed)
+                .allSatisfy(
+                        c -> {
+                            assertThat(c.disconnects()).as(c.username() + " disconnects").isZero();
+                            assertThat(c.server().id())
+                                    .as(c.username() + " server")
+                                    .isEqualTo(victim);
+                        });
     }
 
+    /**
+     * A client that stops reading must not slow its room. Measured in one run, so machine load hits
+     * both sides alike: the slow consumer's room, all of its clients on the slow consumer's chat
+     * server, against a control room with the same traffic on another chat server. The fast
+     * clients' p99 may be at most 2x the control room's plus 1 s; the stall this guards against (a
+     * room's relay or a writer lane blocked on the slow socket for the 10 s send-time limit) shows
+     * as a p99 in seconds in the slow room only.
+     */
     @Test
     void scenario05SlowConsumer() throws Exception {
         int messages = scale(6000, 3500);
         Traffic.Plan plan = new Traffic.Plan(messages, 100, LONG_TEXT);
-        List<String> baselineRoom = rooms("fast", 1);
-        List<ChatClient> baselineFleet = fleet(6, baselineRoom);
-        Traffic baseline = Traffic.start(baselineFleet, plan);
-        baseline.awaitAllAcked(TRAFFIC_TIMEOUT);
-        awaitDelivered(baselineFleet);
-        Duration p99Without =
-                SystemTestSupport.p99Latency(baselineFleet, baseline, baselineRoom.get(0));
-
-        List<String> slowRoom = rooms("slow", 1);
-        List<ChatClient> fleet = fleet(6, slowRoom);
+        // The two chat-apps running longest: equally warmed up, unlike one a scenario restarted.
+        List<String> chatIds =
+                cluster.chatApps().stream()
+                        .sorted(Comparator.comparingLong(AppProcess::startedNanos))
+                        .map(AppProcess::name)
+                        .toList();
+        ChatServerInfo slowServer = serverInfo(chatIds.get(0));
+        ChatServerInfo controlServer = serverInfo(chatIds.get(1));
+        String slowRoom = rooms("slow", 1).get(0);
+        String controlRoom = rooms("fast", 1).get(0);
+        List<ChatClient> fleet = fleetOn(6, slowRoom, slowServer);
+        List<ChatClient> control = fleetOn(6, controlRoom, controlServer);
         ChatClient slowUser = ChatClient.registerNew(cluster.coordinatorUrls(), "slow");
         slowUser.login();
         Duration p99With;
+        Duration p99Control;
         boolean disconnected;
         try (RawWebSocket slow =
                 RawWebSocket.open(
-                        fleet.get(0).server().wsUrl(),
-                        Cluster.ALLOWED_ORIGIN,
-                        SLOW_RECEIVE_BUFFER)) {
+                        slowServer.wsUrl(), Cluster.ALLOWED_ORIGIN, SLOW_RECEIVE_BUFFER)) {
             slow.stompConnect("Bearer " + slowUser.token());
             assertThat(slow.readText(Duration.ofSeconds(10))).startsWith("CONNECTED");
-            slow.stompSubscribe("/topic/rooms/" + slowRoom.get(0), "slow-0");
+            slow.stompSubscribe("/topic/rooms/" + slowRoom, "slow-0");
             // From here on the slow client reads nothing.
             Traffic traffic = Traffic.start(fleet, plan);
+            Traffic controlTraffic = Traffic.start(control, plan);
             traffic.awaitAllAcked(TRAFFIC_TIMEOUT);
-            awaitDelivered(fleet);
-            p99With = SystemTestSupport.p99Latency(fleet, traffic, slowRoom.get(0));
+            controlTraffic.awaitAllAcked(TRAFFIC_TIMEOUT);
+            List<ChatClient> both = new ArrayList<>(fleet);
+            both.addAll(control);
+            awaitDelivered(both);
+            p99With = SystemTestSupport.p99Latency(fleet, traffic, slowRoom);
+            p99Control = SystemTestSupport.p99Latency(control, controlTraffic, controlRoom);
             disconnected = slow.drainUntilClosed(Duration.ofSeconds(15), Duration.ofSeconds(120));
         }
-        Checker.Counts counts = Checker.check("5 slow consumer", cluster, fleet, null, true);
+        List<ChatClient> both = new ArrayList<>(fleet);
+        both.addAll(control);
+        Checker.Counts counts = Checker.check("5 slow consumer", cluster, both, null, true);
         log.info(
-                "Slow consumer: p99 without {} ms, with {} ms; slow client disconnected: {}",
-                p99Without.toMillis(),
+                "Slow consumer: fast clients' p99 {} ms in its room on {}, {} ms in the control"
+                        + " room on {}; slow client disconnected: {}",
                 p99With.toMillis(),
+                slowServer.id(),
+                p99Control.toMillis(),
+                controlServer.id(),
                 disconnected);
         assertClean(counts);
-        // 2x as the issue asks, plus 50 ms of slack for a shared 2-core machine.
-        assertThat(p99With).isLessThanOrEqualTo(p99Without.multipliedBy(2).plusMillis(50));
+        assertThat(p99Control).as("control room measured").isPositive();
+        assertThat(p99With)
+                .as(
+                        "fast clients' p99 next to a slow consumer vs. the control room's %s",
+                        p99Control)
+                .isLessThanOrEqualTo(p99Control.multipliedBy(2).plus(SLOW_CONSUMER_SLACK));
         assertThat(disconnected).as("slow consumer disconnected by the send limits").isTrue();
+    }
+
+    /**
+     * Clients of one room, all connected to {@code server} (not where the coordinator put them).
+     */
+    private List<ChatClient> fleetOn(int count, String room, ChatServerInfo server)
+            throws IOException {
+        List<ChatClient> fleet = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            ChatClient client = ChatClient.registerNew(cluster.coordinatorUrls(), "u");
+            clients.add(client);
+            client.join(room);
+            client.login();
+            client.connect(server);
+            fleet.add(client);
+        }
+        return fleet;
+    }
+
+    private ChatServerInfo serverInfo(String id) {
+        return cluster.liveServers().stream()
+                .filter(s -> s.get("id").asString().equals(id))
+                .map(
+                        s ->
+                                new ChatServerInfo(
+                                        id, s.get("httpUrl").asString(), s.get("wsUrl").asString()))
+                .findFirst()
+                .orElseThrow(() -> new IllegalStateException(id + " is not listed"));
     }
 
     @Test
@@ -319,6 +396,17 @@ class ClusterFaultsSystemTests {
                 TimeUnit.NANOSECONDS.toMillis(restartedAt - stoppedAt),
                 codes);
         assertClean(counts);
+        // The outage is reported as such, for a message the client can retry.
+        assertThat(codes).containsExactly(ErrorCodes.UNAVAILABLE);
+        assertThat(fleet)
+                .allSatisfy(
+                        c ->
+                                assertThat(c.errors())
+                                        .allSatisfy(
+                                                e ->
+                                                        assertThat(c.sent())
+                                                                .as("error names a sent message")
+                                                                .containsKey(e.clientMessageId())));
         assertThat(cluster.chatApps()).allMatch(AppProcess::isAlive);
     }
 
@@ -493,17 +581,6 @@ class ClusterFaultsSystemTests {
 
         Map<String, Integer> perServer = SystemTestSupport.byServer(storm);
         double mean = (double) count / cluster.chatApps().size();
-        Checker.record(
-                new Checker.Counts(
-                        "9 reconnect storm (" + count + " clients) " + perServer,
-                        0,
-                        0,
-                        0,
-                        0,
-                        0,
-                        0,
-                        0,
-                        recovery));
         log.info(
                 "Reconnect storm: {} clients in {} ms, per server {}",
                 count,
@@ -511,6 +588,21 @@ class ClusterFaultsSystemTests {
                 perServer);
         assertThat(storm).allMatch(ChatClient::isConnected);
         assertThat(perServer.values()).allMatch(n -> n <= 1.5 * mean);
+
+        // Connected is not enough: every session must be subscribed again and get every message.
+        Traffic traffic =
+                Traffic.start(owners, new Traffic.Plan(STORM_MESSAGES_PER_USER * users, 0, 60));
+        traffic.awaitAllAcked(TRAFFIC_TIMEOUT);
+        awaitDelivered(storm);
+        Checker.Counts counts =
+                Checker.check(
+                        "9 reconnect storm (" + count + " sessions) " + perServer,
+                        cluster,
+                        storm,
+                        recovery,
+                        true);
+        assertClean(counts);
+        assertThat(counts.acked()).isEqualTo(STORM_MESSAGES_PER_USER * users);
     }
 
     /**

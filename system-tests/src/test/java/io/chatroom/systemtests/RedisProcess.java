@@ -2,6 +2,7 @@ package io.chatroom.systemtests;
 
 import static org.awaitility.Awaitility.await;
 
+import io.chatroom.stores.RedisBinary;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -20,14 +21,15 @@ import org.slf4j.LoggerFactory;
 /**
  * A private {@code redis-server} for one cluster, with the append-only file on (as the launcher and
  * compose run it), so it can be stopped and started again on the same port without losing acked
- * data.
+ * data. The executable is {@link RedisBinary#path()}: the installed {@code redis-server}, else the
+ * Redis 6.2 that embedded-redis bundles ({@code -Dchatroom.embedded=always} forces that one).
  */
 final class RedisProcess {
     private static final Logger log = LoggerFactory.getLogger(RedisProcess.class);
-    private static final String REDIS_SERVER = "/usr/bin/redis-server";
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
     private static final int PROBE_TIMEOUT_MILLIS = 500;
 
+    private final Path binary = RedisBinary.path();
     private final int port;
     private final Path dir;
     private final Path logFile;
@@ -42,10 +44,6 @@ final class RedisProcess {
         this.logFile = SystemTestPaths.logDir().resolve("redis-" + port + ".log");
     }
 
-    static boolean available() {
-        return Files.isExecutable(Path.of(REDIS_SERVER));
-    }
-
     String url() {
         return "redis://127.0.0.1:" + port;
     }
@@ -57,7 +55,7 @@ final class RedisProcess {
             process =
                     new ProcessBuilder(
                                     List.of(
-                                            REDIS_SERVER,
+                                            binary.toString(),
                                             "--port",
                                             Integer.toString(port),
                                             "--bind",
@@ -77,7 +75,7 @@ final class RedisProcess {
             throw new IllegalStateException("Could not start redis-server", e);
         }
         await("redis-server on " + port).atMost(TIMEOUT).until(this::answersPing);
-        log.info("redis-server (pid {}) ready on port {}", process.pid(), port);
+        log.info("{} (pid {}) ready on port {}", binary, process.pid(), port);
         return this;
     }
 

@@ -45,6 +45,7 @@ class SecuritySystemTests {
     private static final int HTTP_BODY_BYTES = 1024 * 1024;
     private static final Duration FRAME_WAIT = Duration.ofSeconds(10);
     private static final Duration REVOCATION_LIMIT = Duration.ofSeconds(5);
+    private static final Duration KEPT_OPEN_CHECK = Duration.ofSeconds(2);
     private static final String CLOSED = "(closed)";
 
     private Cluster cluster;
@@ -116,9 +117,17 @@ class SecuritySystemTests {
         assertThat(connectOutcome("Bearer " + user.token())).startsWith("CONNECTED");
 
         // Revoked: a session opened with the token is closed within 5 s, a new CONNECT refused.
-        try (RawWebSocket open = RawWebSocket.open(wsUrl(), Cluster.ALLOWED_ORIGIN, 0)) {
+        // Tied to that token: the same user's other token (a second login), with a session open
+        // on the same server all along, keeps its session and still connects.
+        ChatClient otherLogin = user.sameUser();
+        otherLogin.login();
+        assertThat(otherLogin.token()).isNotEqualTo(user.token());
+        try (RawWebSocket open = RawWebSocket.open(wsUrl(), Cluster.ALLOWED_ORIGIN, 0);
+                RawWebSocket kept = RawWebSocket.open(wsUrl(), Cluster.ALLOWED_ORIGIN, 0)) {
             open.stompConnect("Bearer " + user.token());
             assertThat(open.readText(FRAME_WAIT)).startsWith("CONNECTED");
+            kept.stompConnect("Bearer " + otherLogin.token());
+            assertThat(kept.readText(FRAME_WAIT)).startsWith("CONNECTED");
             Rest.Response logout =
                     Rest.postJson(
                             coordinator() + "/api/auth/logout",
@@ -131,8 +140,16 @@ class SecuritySystemTests {
                     .isTrue();
             assertThat(Duration.ofNanos(System.nanoTime() - loggedOutAt))
                     .isLessThanOrEqualTo(REVOCATION_LIMIT.plusSeconds(1));
+            // Checked after the revoked session closed, so a sweep that closed by user (or every
+            // session) would have closed this one by now too.
+            assertThat(kept.drainUntilClosed(KEPT_OPEN_CHECK, KEPT_OPEN_CHECK))
+                    .as("session of the same user's other token stays open")
+                    .isFalse();
         }
         outcomes.put("revoked", connectOutcome("Bearer " + user.token()));
+        assertThat(connectOutcome("Bearer " + otherLogin.token()))
+                .as("the same user's other token")
+                .startsWith("CONNECTED");
 
         Map<String, String> firstLines = new LinkedHashMap<>();
         outcomes.forEach((k, v) -> firstLines.put(k, v.lines().findFirst().orElse("")));
@@ -243,14 +260,39 @@ class SecuritySystemTests {
                             () ->
                                     flooder.errors().stream()
                                             .anyMatch(e -> "rate_limited".equals(e.code())));
+            // Every flooded message gets exactly one answer: an ack or rate_limited naming it.
+            await("an ack or an error for every flooded message")
+                    .atMost(FRAME_WAIT)
+                    .until(() -> answered(flooder) == RATE_BURST * 10);
             long limited =
                     flooder.errors().stream().filter(e -> "rate_limited".equals(e.code())).count();
             log.info("Flood: {} of {} refused with rate_limited", limited, RATE_BURST * 10);
+            assertThat(flooder.errors()).extracting(ChatError::code).containsOnly("rate_limited");
+            assertThat(limited).isPositive();
+            assertThat(flooder.errors())
+                    .allSatisfy(
+                            e ->
+                                    assertThat(flooder.sent().get(e.clientMessageId()).seq)
+                                            .as("refused, so never acked")
+                                            .isNegative());
             assertThat(normal.errors()).isEmpty();
             assertThat(flooder.isConnected()).isTrue();
         } finally {
             closeAll(pair);
         }
+    }
+
+    /** Messages of the client that were acked or refused (by clientMessageId), each once. */
+    private static long answered(ChatClient client) {
+        Set<String> answered = new java.util.HashSet<>();
+        client.sent().values().stream()
+                .filter(m -> m.seq > 0)
+                .forEach(m -> answered.add(m.clientMessageId));
+        client.errors().stream()
+                .map(ChatError::clientMessageId)
+                .filter(client.sent()::containsKey)
+                .forEach(answered::add);
+        return answered.size();
     }
 
     @Test

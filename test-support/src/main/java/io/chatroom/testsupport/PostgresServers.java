@@ -1,7 +1,7 @@
 package io.chatroom.testsupport;
 
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.io.IOException;
+import io.chatroom.stores.PostgresPlan;
+import io.chatroom.stores.StoreSource;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -11,8 +11,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Finds a PostgreSQL server for tests (or starts an embedded one) and creates a fresh database per
- * caller, dropped when the JVM exits.
+ * The PostgreSQL server for tests as {@link TestInfra#stores()} finds it (or an embedded one it
+ * starts) and a fresh database per caller, dropped when the JVM exits.
  */
 final class PostgresServers {
     private static final Logger log = LoggerFactory.getLogger(PostgresServers.class);
@@ -21,7 +21,7 @@ final class PostgresServers {
     private PostgresServers() {}
 
     /** Where to connect for administration: any database on the server plus credentials. */
-    private record Server(String baseUrl, String adminDatabase, String username, String password) {
+    record Server(String baseUrl, String adminDatabase, String username, String password) {
         String url(String database) {
             return baseUrl + database;
         }
@@ -67,54 +67,21 @@ final class PostgresServers {
         if (server != null) {
             return server;
         }
-        String explicit = TestInfra.env("DATABASE_URL");
-        if (explicit == null) {
-            explicit = TestInfra.env("spring.datasource.url");
-        }
-        if (explicit != null) {
+        PostgresPlan plan = TestInfra.stores().postgres();
+        if (plan.source() == StoreSource.EMBEDDED) {
+            server = EmbeddedPostgresProcess.start(plan.embeddedPort()).asServer();
+        } else {
             // jdbc:postgresql://host:port/db?params -> keep host:port, administer via that db
-            String withoutParams = explicit.split("\\?", 2)[0];
+            String withoutParams = plan.jdbcUrl().split("\\?", 2)[0];
             int slash = withoutParams.lastIndexOf('/');
-            String user = TestInfra.env("spring.datasource.username");
-            String password = TestInfra.env("spring.datasource.password");
             server =
                     new Server(
                             withoutParams.substring(0, slash + 1),
                             withoutParams.substring(slash + 1),
-                            user == null ? "postgres" : user,
-                            password == null ? "" : password);
-        } else if (TestInfra.answers("127.0.0.1", 5432)) {
-            server = new Server("jdbc:postgresql://127.0.0.1:5432/", "postgres", "postgres", "");
-        } else {
-            server = startEmbedded();
+                            plan.username(),
+                            plan.password());
         }
-        log.info("Tests use PostgreSQL at {}", server.baseUrl());
+        log.info("Tests use PostgreSQL at {} ({})", server.baseUrl(), plan.source().label());
         return server;
-    }
-
-    private static Server startEmbedded() {
-        try {
-            EmbeddedPostgres pg = EmbeddedPostgres.builder().start();
-            Runtime.getRuntime()
-                    .addShutdownHook(
-                            new Thread(
-                                    () -> {
-                                        try {
-                                            pg.close();
-                                        } catch (IOException e) {
-                                            log.warn("Embedded PostgreSQL did not stop cleanly", e);
-                                        }
-                                    }));
-            return new Server(
-                    "jdbc:postgresql://127.0.0.1:" + pg.getPort() + "/",
-                    "postgres",
-                    "postgres",
-                    "");
-        } catch (IOException e) {
-            throw new IllegalStateException(
-                    "No PostgreSQL reachable (set DATABASE_URL or start one on 127.0.0.1:5432) and"
-                            + " embedded PostgreSQL failed to start (it refuses to run as root)",
-                    e);
-        }
     }
 }

@@ -2,12 +2,12 @@ package io.chatroom.testsupport;
 
 import static org.awaitility.Awaitility.await;
 
+import io.chatroom.stores.RedisBinary;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -15,22 +15,19 @@ import java.util.concurrent.TimeUnit;
 /**
  * A Redis server process of one test class alone, so the test can take it away (gracefully or as a
  * crash) and bring it back on the same port without disturbing the shared test Redis. Nothing is
- * persisted.
+ * persisted. The executable is {@link RedisBinary#path()}: the installed {@code redis-server}, else
+ * the one embedded-redis bundles, so these tests run on a machine with only a JDK.
  */
 public final class PrivateRedis implements AutoCloseable {
-    public static final Path BINARY = Path.of("/usr/bin/redis-server");
     private static final Duration PATIENCE = Duration.ofSeconds(30);
     private static final int CONNECT_TIMEOUT_MILLIS = 300;
 
     private final int port;
+    private final Path binary = RedisBinary.path();
     private Process process;
 
     private PrivateRedis(int port) {
         this.port = port;
-    }
-
-    public static boolean available() {
-        return Files.isExecutable(BINARY);
     }
 
     /** Starts a server on a free port. */
@@ -54,7 +51,7 @@ public final class PrivateRedis implements AutoCloseable {
         try {
             process =
                     new ProcessBuilder(
-                                    BINARY.toString(),
+                                    binary.toString(),
                                     "--port",
                                     Integer.toString(port),
                                     "--bind",
@@ -67,7 +64,7 @@ public final class PrivateRedis implements AutoCloseable {
                             .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                             .start();
         } catch (IOException e) {
-            throw new UncheckedIOException("Could not start " + BINARY, e);
+            throw new UncheckedIOException("Could not start " + binary, e);
         }
         await().atMost(PATIENCE).until(this::answers);
     }

@@ -1,5 +1,8 @@
 package io.chatroom.testsupport;
 
+import io.chatroom.stores.RedisPlan;
+import io.chatroom.stores.StoreResolver;
+import io.chatroom.stores.StoreSource;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -14,7 +17,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.embedded.RedisServer;
 
-/** Finds a Redis for tests, or starts an embedded one (once per JVM). */
+/**
+ * The Redis for tests as {@link TestInfra#stores()} finds it, or an embedded one (once per JVM).
+ */
 final class RedisServers {
     private static final Logger log = LoggerFactory.getLogger(RedisServers.class);
     private static String url;
@@ -25,42 +30,33 @@ final class RedisServers {
         if (url != null) {
             return url;
         }
-        String explicit = TestInfra.env("REDIS_URL");
-        if (explicit == null && TestInfra.env("spring.data.redis.host") != null) {
-            String port = TestInfra.env("spring.data.redis.port");
-            explicit =
-                    "redis://"
-                            + TestInfra.env("spring.data.redis.host")
-                            + ":"
-                            + (port == null ? "6379" : port);
-        }
-        if (explicit != null) {
-            url = explicit;
-        } else if (TestInfra.answers("127.0.0.1", 6379)) {
-            url = "redis://127.0.0.1:6379";
-        } else {
-            url = startEmbedded();
-        }
-        log.info("Tests use Redis at {}", url);
+        RedisPlan plan = TestInfra.stores().redis();
+        url =
+                plan.source() == StoreSource.EMBEDDED
+                        ? startEmbedded(plan.embeddedPort())
+                        : plan.url();
+        log.info("Tests use Redis at {} ({})", url, plan.source().label());
         return url;
     }
 
-    private static String startEmbedded() {
+    private static String startEmbedded(int requestedPort) {
         try {
-            int port;
-            try (ServerSocket socket = new ServerSocket(0)) {
-                port = socket.getLocalPort();
+            int port = requestedPort;
+            if (port == StoreResolver.ANY_FREE_PORT) {
+                try (ServerSocket socket = new ServerSocket(0)) {
+                    port = socket.getLocalPort();
+                }
             }
             RedisServer server =
                     RedisServer.newRedisServer()
                             .port(port)
-                            .setting("bind 127.0.0.1")
+                            .setting("bind " + StoreResolver.LOCALHOST)
                             .setting("save \"\"")
                             .setting("appendonly no")
                             .build();
             server.start();
             Runtime.getRuntime().addShutdownHook(new Thread(() -> stopQuietly(server)));
-            return "redis://127.0.0.1:" + port;
+            return "redis://" + StoreResolver.LOCALHOST + ":" + port;
         } catch (IOException e) {
             throw new IllegalStateException("No Redis reachable and embedded Redis failed", e);
         }

@@ -1,16 +1,17 @@
 package io.chatroom.testsupport;
 
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
+import io.chatroom.stores.PortProbe;
+import io.chatroom.stores.StoreResolver;
+import io.chatroom.stores.StoreResolver.Profile;
+import io.chatroom.stores.StoreSettings;
 import java.util.UUID;
 import org.springframework.test.context.DynamicPropertyRegistry;
 
 /**
- * Redis and PostgreSQL for integration tests, found in this order: explicit settings ({@code
- * REDIS_URL}, {@code DATABASE_URL} / {@code spring.datasource.*}), the default local ports when
- * something answers there, else embedded servers started once per JVM. Every caller gets a fresh
- * database and a fresh Redis key prefix, both removed when the JVM exits.
+ * Redis and PostgreSQL for integration tests, found as the launcher finds them ({@link #stores()}):
+ * explicit settings ({@code REDIS_URL}, {@code DATABASE_URL} / {@code spring.datasource.*}), the
+ * default local ports when something answers there, else embedded servers started once per JVM.
+ * Every caller gets a fresh database and a fresh Redis key prefix, both removed when the JVM exits.
  */
 public final class TestInfra {
 
@@ -56,20 +57,14 @@ public final class TestInfra {
     /** A database created for one test run. */
     public record Database(String jdbcUrl, String username, String password) {}
 
-    static boolean answers(String host, int port) {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(host, port), 300);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    static String env(String name) {
-        String value = System.getProperty(name);
-        if (value == null || value.isBlank()) {
-            value = System.getenv(name);
-        }
-        return value == null || value.isBlank() ? null : value;
+    /**
+     * Where the tests' stores come from: the launcher's order ({@link StoreResolver}) read from
+     * system properties and the environment. {@code -Dchatroom.embedded=always} (or {@code
+     * CHATROOM_EMBEDDED=always}) makes the tests start embedded Redis 6.2 and PostgreSQL 14, and
+     * use the bundled {@code redis-server} for private Redis processes, even where the machine has
+     * its own.
+     */
+    static StoreResolver stores() {
+        return new StoreResolver(StoreSettings.system(), PortProbe.tcp(), Profile.TESTS);
     }
 }

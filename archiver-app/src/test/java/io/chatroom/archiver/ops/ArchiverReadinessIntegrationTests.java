@@ -55,18 +55,14 @@ class ArchiverReadinessIntegrationTests {
 
     @BeforeAll
     static void privateRedis() {
-        if (PrivateRedis.available()) {
-            redis = PrivateRedis.start();
-        }
+        redis = PrivateRedis.start();
     }
 
     @DynamicPropertySource
     static void infra(DynamicPropertyRegistry registry) {
         database = new DatabaseGate(TestInfra.register(registry).database());
-        if (redis != null) {
-            // Registered after TestInfra's, so this Redis URL wins.
-            registry.add("spring.data.redis.url", redis::url);
-        }
+        // Registered after TestInfra's, so this Redis URL wins.
+        registry.add("spring.data.redis.url", redis::url);
     }
 
     @AfterAll
@@ -86,9 +82,6 @@ class ArchiverReadinessIntegrationTests {
 
     @Test
     void readinessIsDownWhileRedisIsAwayAndLivenessStaysUp() throws Exception {
-        Assumptions.assumeTrue(
-                redis != null,
-                PrivateRedis.BINARY + " is missing: readiness-on-Redis test skipped");
         redis.stop();
         try {
             await().atMost(PATIENCE)

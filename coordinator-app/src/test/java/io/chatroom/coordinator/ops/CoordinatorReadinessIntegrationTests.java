@@ -54,9 +54,6 @@ class CoordinatorReadinessIntegrationTests {
 
     @BeforeAll
     static void privateRedis() {
-        Assumptions.assumeTrue(
-                PrivateRedis.available(),
-                PrivateRedis.BINARY + " is missing: readiness-on-Redis test skipped");
         redis = PrivateRedis.start();
     }
 

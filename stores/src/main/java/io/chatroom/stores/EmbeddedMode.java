@@ -1,9 +1,9 @@
-package io.chatroom.launcher;
+package io.chatroom.stores;
 
 import java.util.Locale;
 
 /** When to start embedded stores, from {@code CHATROOM_EMBEDDED} (auto, always or never). */
-enum EmbeddedMode {
+public enum EmbeddedMode {
     /** Embedded only when nothing was given and nothing answers on the default port. */
     AUTO,
     /** Embedded even when a server answers on the default port (explicit settings still win). */
@@ -11,14 +11,14 @@ enum EmbeddedMode {
     /** Never start embedded stores: fail with a clear message instead. */
     NEVER;
 
-    static EmbeddedMode parse(String value) {
+    public static EmbeddedMode parse(String value) {
         if (value == null || value.isBlank()) {
             return AUTO;
         }
         try {
             return valueOf(value.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new LauncherException(
+            throw new StoreException(
                     "CHATROOM_EMBEDDED must be auto, always or never, not '" + value + "'");
         }
     }

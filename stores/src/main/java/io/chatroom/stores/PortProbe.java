@@ -1,4 +1,4 @@
-package io.chatroom.launcher;
+package io.chatroom.stores;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -7,7 +7,7 @@ import java.time.Duration;
 
 /** Tells whether something accepts TCP connections on a port. */
 @FunctionalInterface
-interface PortProbe {
+public interface PortProbe {
     Duration CONNECT_TIMEOUT = Duration.ofMillis(300);
 
     boolean answers(String host, int port);

@@ -1,12 +1,12 @@
-package io.chatroom.launcher;
+package io.chatroom.stores;
 
-/** How the launcher found a store; printed so that nobody wonders which database they are using. */
-enum StoreSource {
+/** How a store was found; printed so that nobody wonders which database they are using. */
+public enum StoreSource {
     /** Given by the user: {@code REDIS_URL}, {@code DATABASE_URL} or {@code spring.*} variables. */
     EXPLICIT("given"),
     /** Something already answered on the default local port. */
     LOCAL("local"),
-    /** Started by the launcher itself, with its data under {@code .run/}. */
+    /** Started by the caller itself (the launcher keeps its data under {@code .run/}). */
     EMBEDDED("embedded");
 
     private final String label;
@@ -15,7 +15,7 @@ enum StoreSource {
         this.label = label;
     }
 
-    String label() {
+    public String label() {
         return label;
     }
 }

@@ -5,10 +5,11 @@
 #   bench/compare-builds.sh OLD_CHAT_APP_JAR NEW_CHAT_APP_JAR [ROUNDS] [-- bench options]
 #
 # Starts one coordinator (this checkout's jar) on port 9180, then per round a chat-app from each
-# jar in turn on 9181 and runs `bench exp1` (default 10,000 messages x 100 clients, 5,000 warm-up)
-# against it. Uses the local Redis (127.0.0.1:6379, key prefix cmp-<pid>) and PostgreSQL
+# jar in turn on 9181 and runs the scenario SCENARIO (default exp1: 10,000 messages x 100 clients,
+# 5,000 warm-up; rooms: 200 rooms x 5 members x 40 messages, 4 unacked) against it. Uses the local Redis (127.0.0.1:6379, key prefix cmp-<pid>) and PostgreSQL
 # (127.0.0.1:5432, database chatroom_cmp, created if missing). Prints, per build, every round's
-# deliveries/s and server CPU per delivery and their medians; the JSON results stay in
+# throughput (exp1: deliveries/s, rooms: messages/s) and server CPU (per delivery, per message)
+# and their medians; the JSON results stay in
 # bench/results. Needs the jars built: ./mvnw -B -q -DskipTests package.
 set -euo pipefail
 cd -P "$(dirname "$0")/.."
@@ -19,7 +20,13 @@ rounds=${3:-3}
 shift $(($# < 3 ? $# : 3))
 [ "${1:-}" = "--" ] && shift
 bench_args=("$@")
-[ ${#bench_args[@]} -gt 0 ] || bench_args=(--messages 10000 --clients 100 --warmup 5000)
+scenario=${SCENARIO:-exp1}
+if [ ${#bench_args[@]} -eq 0 ]; then
+  case "$scenario" in
+    rooms) bench_args=(--rooms 200 --members 5 --messages 40 --window 4) ;;
+    *) bench_args=(--messages 10000 --clients 100 --warmup 5000) ;;
+  esac
+fi
 
 java=${JAVA_HOME:+$JAVA_HOME/bin/}java
 prefix="cmp-$$"
@@ -65,18 +72,22 @@ run_one() { # label jar round
   chat_pid=$!
   await_up 9181
   sleep 3 # one heartbeat at least, so the coordinator assigns it
-  "$java" -jar bench/target/bench.jar exp1 --coordinator http://localhost:9180 \
-    --chat-server http://localhost:9181 --pids "9181=$chat_pid" --user-prefix "cmp$3$1-" \
+  "$java" -jar bench/target/bench.jar "$scenario" --coordinator http://localhost:9180 \
+    --chat-server http://localhost:9181 --pids "9181=$chat_pid" --user-prefix "cmp$$-$3$1-" \
     "${bench_args[@]}" >"$work/bench-$1-$3.log" 2>&1 || {
       echo "bench failed for $1 round $3:" >&2; tail -20 "$work/bench-$1-$3.log" >&2; exit 1; }
   kill "$chat_pid"; wait "$chat_pid" 2>/dev/null || true; chat_pid=
-  result=$(grep -o 'bench/results/exp1-[0-9-]*\.json' "$work/bench-$1-$3.log" | tail -1)
+  result=$(grep -o "bench/results/$scenario-[0-9-]*\.json" "$work/bench-$1-$3.log" | tail -1)
   python3 - "$result" "$1" "$3" <<'PY' >>"$work/figures.tsv"
 import json, sys
-points = json.load(open(sys.argv[1]))["points"]
-p = points[-1]
+result = json.load(open(sys.argv[1]))
+p = result["points"][-1]
 bad = p["lost"] + p["duplicates"] + p["outOfOrder"] + p["gaps"]
-print(f'{sys.argv[2]}\t{sys.argv[3]}\t{p["deliveriesPerSecond"]:.0f}\t{p["serverCpuMicrosPerDelivery"]:.2f}\t{bad}\t{sys.argv[1]}')
+if result["scenario"] == "rooms":
+    rate, cpu = p["messagesPerSecond"], result["extra"]["serverCpuMicrosPerMessage"]
+else:
+    rate, cpu = p["deliveriesPerSecond"], p["serverCpuMicrosPerDelivery"]
+print(f'{sys.argv[2]}\t{sys.argv[3]}\t{rate:.0f}\t{cpu:.2f}\t{bad}\t{sys.argv[1]}')
 PY
 }
 
@@ -85,16 +96,18 @@ for round in $(seq 1 "$rounds"); do
   run_one new "$new_jar" "$round"
 done
 
-echo "build	round	deliveries/s	server µs/delivery	lost+dup+reordered	result"
+unit=$([ "$scenario" = rooms ] && echo message || echo delivery)
+echo "$scenario: build	round	${unit}s/s	server µs/$unit	lost+dup+reordered	result"
 cat "$work/figures.tsv"
-python3 - "$work/figures.tsv" <<'PY'
+python3 - "$work/figures.tsv" "$unit" <<'PY'
 import statistics, sys
+unit = sys.argv[2]
 rows = [l.split("\t") for l in open(sys.argv[1]).read().splitlines()]
 med = {}
 for build in ("old", "new"):
     r = [x for x in rows if x[0] == build]
     med[build] = (statistics.median(float(x[2]) for x in r), statistics.median(float(x[3]) for x in r))
-    print(f"median {build}: {med[build][0]:.0f} deliveries/s, {med[build][1]:.2f} µs/delivery")
-print(f"new/old: {med['new'][0] / med['old'][0]:.2f}x deliveries/s, "
-      f"{med['new'][1] / med['old'][1]:.2f}x CPU per delivery")
+    print(f"median {build}: {med[build][0]:.0f} {unit}s/s, {med[build][1]:.2f} µs/{unit}")
+print(f"new/old: {med['new'][0] / med['old'][0]:.2f}x {unit}s/s, "
+      f"{med['new'][1] / med['old'][1]:.2f}x CPU per {unit}")
 PY

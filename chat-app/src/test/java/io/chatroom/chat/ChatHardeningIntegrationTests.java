@@ -242,6 +242,21 @@ class ChatHardeningIntegrationTests {
                 (RedisCallback<Long>) connection -> connection.serverCommands().time());
     }
 
+    // ---- Redis forgot the scripts ----
+
+    @Test
+    void aSendAfterRedisFlushedItsScriptCacheLoadsTheScriptAgain() {
+        StompTestClient sender = client(nodeA, "flush-sender");
+        sender.send("/app/rooms/flushed", body("before"));
+        assertThat(ack(sender)).isEqualTo(1);
+
+        redis.execute(
+                (RedisCallback<Object>) connection -> connection.execute("SCRIPT", bytes("FLUSH")));
+        sender.send("/app/rooms/flushed", body("after"));
+
+        assertThat(ack(sender)).isEqualTo(2);
+    }
+
     // ---- sockets that never CONNECT ----
 
     @Test

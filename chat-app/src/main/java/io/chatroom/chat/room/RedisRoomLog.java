@@ -11,11 +11,11 @@ import io.micrometer.core.instrument.Timer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.DataAccessException;
+import org.springframework.data.redis.connection.ReturnType;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.core.script.DefaultRedisScript;
 import org.springframework.jdbc.BadSqlGrammarException;
@@ -100,7 +100,7 @@ class RedisRoomLog implements RoomLog {
                             keys.roomSeq(room),
                             keys.roomWindow(room),
                             keys.archiveQueue(RedisKeys.shardOf(room)));
-            String id = UUID.randomUUID().toString();
+            String id = MessageIds.next();
             String senderJson = json.writeValueAsString(sender);
             String textJson = json.writeValueAsString(text);
             for (int attempt = 0; attempt < MAX_SEED_ATTEMPTS; attempt++) {
@@ -108,8 +108,10 @@ class RedisRoomLog implements RoomLog {
                 List<?> result =
                         redisLatency.record(
                                 () ->
-                                        redis.execute(
+                                        RedisScripts.<List<?>>run(
+                                                redis,
                                                 appendScript,
+                                                ReturnType.MULTI,
                                                 scriptKeys,
                                                 id,
                                                 room,

@@ -4,11 +4,10 @@ import io.chatroom.chat.stomp.FrameSink;
 import io.chatroom.chat.stomp.FrameTarget;
 import io.chatroom.chat.stomp.MessageFrame;
 import io.chatroom.chat.stomp.StompFrames;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.DataAccessException;
@@ -222,7 +221,8 @@ final class RoomStream {
         }
         meters.forwarded().increment(written);
         try {
-            meters.latency().record(Duration.between(MessageJson.sentAt(message), Instant.now()));
+            long latency = System.currentTimeMillis() - MessageJson.sentAtMillis(message);
+            meters.latency().record(Math.max(0, latency), TimeUnit.MILLISECONDS);
         } catch (RuntimeException e) {
             log.debug("unreadable sentAt: {}", e.toString());
         }

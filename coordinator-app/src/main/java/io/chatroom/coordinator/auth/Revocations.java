@@ -55,8 +55,22 @@ class Revocations {
         redis.convertAndSend(keys.revocationChannel(), jti);
     }
 
+    /**
+     * Whether logout revoked the token id. Redis answers first; PostgreSQL, which logout writes
+     * first, is asked too and wins: a Redis that came back with older data (epoch intact, so
+     * nothing was restored) cannot revive a logged-out token. Bearer calls are rare (logout,
+     * fail-over).
+     */
     boolean isRevoked(String jti) {
-        return Boolean.TRUE.equals(redis.hasKey(keys.revokedToken(jti)));
+        if (Boolean.TRUE.equals(redis.hasKey(keys.revokedToken(jti)))) {
+            return true;
+        }
+        Boolean inDatabase =
+                jdbc.queryForObject(
+                        "select exists (select 1 from coordinator.revoked_token where jti = ?)",
+                        Boolean.class,
+                        jti);
+        return Boolean.TRUE.equals(inDatabase);
     }
 
     /**

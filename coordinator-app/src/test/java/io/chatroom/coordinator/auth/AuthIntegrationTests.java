@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.chatroom.coordinator.CoordinatorIntegrationTestBase;
 import io.chatroom.coordinator.TestHttp;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -17,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.JdbcTemplate;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /** Register, login, throttling and logout against a running coordinator. */
 class AuthIntegrationTests extends CoordinatorIntegrationTestBase {
@@ -309,6 +312,23 @@ class AuthIntegrationTests extends CoordinatorIntegrationTestBase {
                         "select count(*) from coordinator.revoked_token where expires_at > now()",
                         Integer.class);
         assertThat(rows).isPositive();
+    }
+
+    @Test
+    void aLogoutStaysInForceWhenRedisComesBackWithoutIt() {
+        String token = loggedInToken(http);
+        Map<String, String> auth = bearer(token);
+        assertThat(http.postJson("/api/auth/logout", "", auth).statusCode()).isEqualTo(204);
+
+        // Redis rolled back to before the logout, its epoch intact: nothing is restored.
+        String payload =
+                new String(
+                        Base64.getUrlDecoder().decode(token.split("\\.")[1]),
+                        StandardCharsets.UTF_8);
+        String jti = JsonMapper.builder().build().readTree(payload).get("jti").asString();
+        assertThat(redis.delete(keys.revokedToken(jti))).isTrue();
+
+        assertProblem(http.get("/api/chat-server", auth), 401);
     }
 
     @Test

@@ -44,7 +44,7 @@ public final class RedisScripts {
                                 return scripting.evalSha(
                                         script.getSha1(), type, keyCount, keysAndArgs);
                             } catch (RuntimeException e) {
-                                if (!isNoScript(e)) {
+                                if (!AsyncScripts.isNoScript(e)) {
                                     throw e;
                                 }
                                 byte[] text =
@@ -53,17 +53,6 @@ public final class RedisScripts {
                             }
                         },
                 true);
-    }
-
-    /** Redis does not know the script yet (first call, or its script cache was flushed). */
-    private static boolean isNoScript(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            String message = t.getMessage();
-            if (message != null && message.contains("NOSCRIPT")) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /**

@@ -65,9 +65,9 @@ class ChatOperationsIntegrationTests {
                             .iterator()
                             .next()
                             .getId();
-            // The frame's own line (receiving thread), then a line Spring logs on the handler
-            // thread while the controller runs; ECS nests the MDC keys chatroom.* under "chatroom".
-            for (String message : new String[] {"inbound SEND", "Invoking RoomController#send"}) {
+            // The frame's own line, then the SEND handler's, both on the receiving thread; ECS
+            // nests the MDC keys chatroom.* under "chatroom".
+            for (String message : new String[] {"inbound SEND", "SEND to room ops"}) {
                 JsonNode context = loggedEvent(output, message).path("chatroom");
                 assertThat(context.path("user").asString()).as(message).isEqualTo("log-watcher");
                 assertThat(context.path("room").asString()).as(message).isEqualTo("ops");

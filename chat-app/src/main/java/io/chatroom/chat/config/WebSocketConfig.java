@@ -1,6 +1,7 @@
 package io.chatroom.chat.config;
 
 import io.chatroom.chat.ChatroomProperties;
+import io.chatroom.chat.send.SendInterceptor;
 import io.chatroom.chat.session.InboundFrameGuard;
 import io.chatroom.chat.session.SessionRegistry;
 import io.chatroom.chat.subscription.SubscriptionInterceptor;
@@ -43,6 +44,7 @@ class WebSocketConfig implements WebSocketMessageBrokerConfigurer {
     private final ChatroomProperties properties;
     private final InboundFrameGuard guard;
     private final SubscriptionInterceptor subscriptions;
+    private final SendInterceptor sends;
     private final SessionRegistry sessions;
     private final StompSubProtocolErrorHandler errorFrames;
     private final TaskScheduler heartbeats;
@@ -51,6 +53,7 @@ class WebSocketConfig implements WebSocketMessageBrokerConfigurer {
             ChatroomProperties properties,
             InboundFrameGuard guard,
             SubscriptionInterceptor subscriptions,
+            SendInterceptor sends,
             SessionRegistry sessions,
             StompSubProtocolErrorHandler errorFrames,
             @Lazy @Qualifier("messageBrokerTaskScheduler") TaskScheduler heartbeats) {
@@ -58,6 +61,7 @@ class WebSocketConfig implements WebSocketMessageBrokerConfigurer {
         this.heartbeats = heartbeats;
         this.guard = guard;
         this.subscriptions = subscriptions;
+        this.sends = sends;
         this.sessions = sessions;
         this.errorFrames = errorFrames;
     }
@@ -87,8 +91,9 @@ class WebSocketConfig implements WebSocketMessageBrokerConfigurer {
 
     @Override
     public void configureClientInboundChannel(ChannelRegistration registration) {
-        // The guard authenticates first; subscriptions are routed only for authenticated sessions.
-        registration.interceptors(guard, subscriptions);
+        // The guard authenticates first; subscriptions and SENDs are handled only for authenticated
+        // sessions, and taken out of Spring's pipeline there.
+        registration.interceptors(guard, subscriptions, sends);
     }
 
     @Override

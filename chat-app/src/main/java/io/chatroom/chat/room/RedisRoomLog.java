@@ -1,5 +1,6 @@
 package io.chatroom.chat.room;
 
+import io.chatroom.chat.AsyncScripts;
 import io.chatroom.chat.ChatException;
 import io.chatroom.chat.ChatroomProperties;
 import io.chatroom.chat.RedisScripts;
@@ -8,14 +9,17 @@ import io.chatroom.common.RedisKeys;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.dao.DataAccessException;
-import org.springframework.data.redis.connection.ReturnType;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.core.script.DefaultRedisScript;
 import org.springframework.jdbc.BadSqlGrammarException;
@@ -56,8 +60,10 @@ class RedisRoomLog implements RoomLog {
     private final DefaultRedisScript<List> appendScript;
     private final DefaultRedisScript<Long> raiseScript;
     private final SeqFloors floors;
-    private final String windowSize;
-    private final String idempotencyTtlSeconds;
+    private final byte[] windowSize;
+    private final byte[] idempotencyTtlSeconds;
+    private final AsyncScripts scripts;
+    private final Executor slowPath;
     private final Timer redisLatency;
     private final Counter raised;
     private volatile long archiveFailedAt = System.nanoTime() - ARCHIVE_RETRY_NANOS;
@@ -68,7 +74,9 @@ class RedisRoomLog implements RoomLog {
             RedisKeys keys,
             JsonMapper json,
             ChatroomProperties properties,
-            MeterRegistry meters) {
+            MeterRegistry meters,
+            AsyncScripts scripts,
+            @Qualifier("chatTaskScheduler") Executor slowPath) {
         this.redis = redis;
         this.jdbc = jdbc;
         this.keys = keys;
@@ -76,8 +84,10 @@ class RedisRoomLog implements RoomLog {
         this.appendScript = RedisScripts.load("scripts/append-message.lua", List.class);
         this.raiseScript = RedisScripts.load("scripts/raise-seq.lua", Long.class);
         this.floors = new SeqFloors(properties.relay().seqFloorRooms());
-        this.windowSize = Integer.toString(properties.windowSize());
-        this.idempotencyTtlSeconds = Long.toString(properties.idempotencyTtl().toSeconds());
+        this.windowSize = bytes(Integer.toString(properties.windowSize()));
+        this.idempotencyTtlSeconds = bytes(Long.toString(properties.idempotencyTtl().toSeconds()));
+        this.scripts = scripts;
+        this.slowPath = slowPath;
         this.redisLatency =
                 Timer.builder("chatroom.redis.latency")
                         .description("one append call to Redis")
@@ -90,57 +100,104 @@ class RedisRoomLog implements RoomLog {
     }
 
     @Override
-    public Appended append(String room, String sender, String clientMessageId, String text) {
-        try {
-            List<String> scriptKeys =
-                    List.of(
+    public CompletableFuture<Appended> append(
+            String room, String sender, String clientMessageId, String text) {
+        Append append =
+                new Append(
+                        room,
+                        clientMessageId,
+                        new byte[][] {
                             // Scoped by sender: nobody can suppress another user's message by
                             // reusing its clientMessageId.
-                            keys.idempotency(room, sender + ":" + clientMessageId),
-                            keys.roomSeq(room),
-                            keys.roomWindow(room),
-                            keys.archiveQueue(RedisKeys.shardOf(room)));
-            String id = MessageIds.next();
-            String senderJson = json.writeValueAsString(sender);
-            String textJson = json.writeValueAsString(text);
-            for (int attempt = 0; attempt < MAX_SEED_ATTEMPTS; attempt++) {
-                String floor = Long.toString(floor(room, clientMessageId));
-                List<?> result =
-                        redisLatency.record(
-                                () ->
-                                        RedisScripts.<List<?>>run(
-                                                redis,
-                                                appendScript,
-                                                ReturnType.MULTI,
-                                                scriptKeys,
-                                                id,
-                                                room,
-                                                senderJson,
-                                                textJson,
-                                                windowSize,
-                                                idempotencyTtlSeconds,
-                                                keys.roomChannel(room),
-                                                floor));
-                long kind = ((Number) result.get(0)).longValue();
-                long seq = ((Number) result.get(1)).longValue();
-                if (kind == NEW_MESSAGE || kind == RETRY) {
-                    if (result.size() > 2 && ((Number) result.get(2)).longValue() == 1) {
-                        counterRaised(room, floor);
-                    }
-                    floors.note(room, seq);
-                    return new Appended(seq, kind == RETRY);
-                }
-                seedCounter(room, clientMessageId);
-            }
+                            bytes(keys.idempotency(room, sender + ":" + clientMessageId)),
+                            bytes(keys.roomSeq(room)),
+                            bytes(keys.roomWindow(room)),
+                            bytes(keys.archiveQueue(RedisKeys.shardOf(room)))
+                        },
+                        new byte[][] {
+                            bytes(MessageIds.next()),
+                            bytes(room),
+                            bytes(json.writeValueAsString(sender)),
+                            bytes(json.writeValueAsString(text)),
+                            windowSize,
+                            idempotencyTtlSeconds,
+                            bytes(keys.roomChannel(room)),
+                            null
+                        });
+        return attempt(append, 0);
+    }
+
+    /** One message on its way into the log; the last argument is the floor, set per attempt. */
+    private record Append(String room, String clientMessageId, byte[][] keys, byte[][] args) {}
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private CompletableFuture<Appended> attempt(Append append, int attempt) {
+        if (attempt >= MAX_SEED_ATTEMPTS) {
+            return CompletableFuture.failedFuture(
+                    new ChatException(
+                            ErrorCodes.UNAVAILABLE,
+                            "room counter could not be initialised",
+                            append.clientMessageId()));
+        }
+        Long known = floors.get(append.room());
+        CompletableFuture<Long> floor =
+                known != null
+                        ? CompletableFuture.completedFuture(known)
+                        // The archive is PostgreSQL: never read it on a Redis I/O thread.
+                        : CompletableFuture.supplyAsync(
+                                () -> floor(append.room(), append.clientMessageId()), slowPath);
+        return floor.thenCompose(
+                f -> {
+                    append.args()[append.args().length - 1] = bytes(Long.toString(f));
+                    long started = System.nanoTime();
+                    return scripts.evaluate(appendScript, append.keys(), append.args())
+                            .handle(
+                                    (result, failure) -> {
+                                        redisLatency.record(
+                                                System.nanoTime() - started, TimeUnit.NANOSECONDS);
+                                        return outcome(append, f, result, failure);
+                                    })
+                            .thenCompose(
+                                    done ->
+                                            done != null
+                                                    ? CompletableFuture.completedFuture(done)
+                                                    : CompletableFuture.runAsync(
+                                                                    () ->
+                                                                            seedCounter(
+                                                                                    append.room(),
+                                                                                    append
+                                                                                            .clientMessageId()),
+                                                                    slowPath)
+                                                            .thenCompose(
+                                                                    v ->
+                                                                            attempt(
+                                                                                    append,
+                                                                                    attempt + 1)));
+                });
+    }
+
+    /** The result of one script call: the message's seq, or null when the counter was missing. */
+    private Appended outcome(Append append, long floor, List<?> result, Throwable failure) {
+        if (failure != null) {
+            log.warn("append to room {} failed: {}", append.room(), failure.toString());
             throw new ChatException(
                     ErrorCodes.UNAVAILABLE,
-                    "room counter could not be initialised",
-                    clientMessageId);
-        } catch (DataAccessException e) {
-            log.warn("append to room {} failed: {}", room, e.toString());
-            throw new ChatException(
-                    ErrorCodes.UNAVAILABLE, "message store unavailable, retry", clientMessageId);
+                    "message store unavailable, retry",
+                    append.clientMessageId());
         }
+        long kind = ((Number) result.get(0)).longValue();
+        long seq = ((Number) result.get(1)).longValue();
+        if (kind != NEW_MESSAGE && kind != RETRY) {
+            return null;
+        }
+        if (result.size() > 2 && ((Number) result.get(2)).longValue() == 1) {
+            counterRaised(append.room(), floor);
+        }
+        floors.note(append.room(), seq);
+        return new Appended(seq, kind == RETRY);
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.chatroom.chat.room;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.springframework.dao.DataAccessException;
 
 /**
@@ -14,13 +15,14 @@ public interface RoomLog {
     record Appended(long seq, boolean retry) {}
 
     /**
-     * Stores a message as the room's next seq, or returns the seq it already has when {@code
-     * clientMessageId} was seen from {@code sender} before.
-     *
-     * @throws io.chatroom.chat.ChatException with code {@code unavailable} when the store cannot be
-     *     reached
+     * Stores a message as the room's next seq, or finds the seq it already has when {@code
+     * clientMessageId} was seen from {@code sender} before. Never blocks on the store: the result
+     * completes when the store answered, or fails with an {@link io.chatroom.chat.ChatException} of
+     * code {@code unavailable} when it cannot be reached in time. Appends issued one after another
+     * (each after the previous completed) get increasing seqs.
      */
-    Appended append(String room, String sender, String clientMessageId, String text);
+    CompletableFuture<Appended> append(
+            String room, String sender, String clientMessageId, String text);
 
     /**
      * The room's last seq, 0 when none. If the store holds less than {@code forwarded} or than a

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import org.springframework.dao.QueryTimeoutException;
 
 /**
@@ -58,7 +59,12 @@ final class InMemoryRoomLog implements RoomLog {
     }
 
     @Override
-    public Appended append(String room, String sender, String clientMessageId, String text) {
+    public CompletableFuture<Appended> append(
+            String room, String sender, String clientMessageId, String text) {
+        return CompletableFuture.completedFuture(appendNow(room, sender, clientMessageId, text));
+    }
+
+    Appended appendNow(String room, String sender, String clientMessageId, String text) {
         check();
         Long known = idempotency.get(room + '/' + sender + '/' + clientMessageId);
         if (known != null) {

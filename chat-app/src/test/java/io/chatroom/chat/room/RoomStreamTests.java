@@ -34,7 +34,7 @@ class RoomStreamTests {
     private List<String> send(String room, int count) {
         List<String> sent = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            log.append(room, "ann", "m" + log.published.size(), "hello");
+            log.appendNow(room, "ann", "m" + log.published.size(), "hello");
             sent.add(log.published.get(log.published.size() - 1));
         }
         return sent;

@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One headless Chromium session (its own profile, so its own sessionStorage and sockets) driving
- * the web UI through the element ids and {@code data-testid} hooks documented in
- * docs/api.md (web UI selectors). Never downloads anything: the browser and driver are Debian's.
+ * the web UI through the element ids and {@code data-testid} hooks documented in docs/api.md (web
+ * UI selectors). Never downloads anything: the browser and driver are Debian's.
  */
 final class Browser implements AutoCloseable {
     static final Duration UI_TIMEOUT = Duration.ofSeconds(60);

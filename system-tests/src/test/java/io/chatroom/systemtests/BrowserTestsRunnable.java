@@ -28,9 +28,6 @@ final class BrowserTestsRunnable implements ExecutionCondition {
                             + missingJars
                             + " (package first: ./mvnw -B -DskipTests package)");
         }
-        if (!RedisProcess.available()) {
-            problems.add("/usr/bin/redis-server not installed");
-        }
         if (!Browser.available()) {
             problems.add(
                     "not installed: " + Browser.missingBinaries() + "; " + Browser.installHint());

@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.distribution.ValueAtPercentile;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
@@ -29,6 +30,7 @@ class HeartbeatMetrics {
     private final Clock clock;
     private long deliveriesAtLastSample = -1;
 
+    @Autowired
     HeartbeatMetrics(MeterRegistry meters) {
         this(meters, Clock.systemUTC());
     }

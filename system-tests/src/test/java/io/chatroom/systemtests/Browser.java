@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.logging.Level;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
@@ -153,6 +154,27 @@ final class Browser implements AutoCloseable {
 
     Object js(String script, Object... args) {
         return ((JavascriptExecutor) driver).executeScript(script, args);
+    }
+
+    /** Runs a script that calls its last argument (a callback) with the result. */
+    Object asyncJs(String script, Object... args) {
+        return ((JavascriptExecutor) driver).executeAsyncScript(script, args);
+    }
+
+    /** The window's size in CSS pixels (what a screenshot shows). */
+    void resize(int width, int height) {
+        driver.manage().window().setSize(new Dimension(width, height));
+    }
+
+    /** Reloads the page (as a user pressing F5) and waits until it is back in the chat. */
+    void reload() {
+        driver.navigate().refresh();
+        awaitView("chat");
+        awaitConnected();
+    }
+
+    String title() {
+        return driver.getTitle();
     }
 
     String view() {
@@ -360,6 +382,58 @@ final class Browser implements AutoCloseable {
         return ((List<?>) raw).stream().map(String::valueOf).toList();
     }
 
+    /** The unread badge of a joined room: its count, 0 when it shows none. */
+    int unreadCount(String room) {
+        Object raw =
+                js(
+                        "const badge = document.querySelector("
+                                + "`#joined-rooms [data-testid=joined-room][data-room='${arguments[0]}']"
+                                + " [data-testid=unread-count]`);"
+                                + " return badge ? Number(badge.dataset.count) : 0;",
+                        room);
+        return ((Number) raw).intValue();
+    }
+
+    /** Shows a joined room, as a click on it in "Your rooms" does. */
+    void showRoom(String room) {
+        driver.findElement(
+                        By.cssSelector(
+                                "#joined-rooms [data-testid=joined-room][data-room='"
+                                        + room
+                                        + "']"))
+                .click();
+        await(name + " shows room " + room)
+                .atMost(UI_TIMEOUT)
+                .pollInterval(POLL)
+                .until(
+                        () ->
+                                ("#" + room)
+                                        .equals(driver.findElement(By.id("room-title")).getText()));
+    }
+
+    /**
+     * The "New messages" divider of the shown room: the last seq seen before it and the seq of the
+     * message right below it; null when the room shows none.
+     */
+    record UnreadDivider(long afterSeq, long nextSeq) {}
+
+    UnreadDivider unreadDivider() {
+        Object raw =
+                js(
+                        "const divider = document.querySelector("
+                                + "'#message-list [data-testid=unread-divider]');"
+                                + " if (!divider) { return null; }"
+                                + " const next = divider.nextElementSibling;"
+                                + " return [Number(divider.dataset.afterSeq),"
+                                + " next ? Number(next.dataset.seq) : -1];");
+        if (raw == null) {
+            return null;
+        }
+        List<?> values = (List<?>) raw;
+        return new UnreadDivider(
+                ((Number) values.get(0)).longValue(), ((Number) values.get(1)).longValue());
+    }
+
     /** The rooms the archiver's room list ("All rooms") shows. */
     List<String> roomList() {
         Object raw =
@@ -392,6 +466,46 @@ final class Browser implements AutoCloseable {
 
     boolean displayed(String id) {
         return driver.findElement(By.id(id)).isDisplayed();
+    }
+
+    /** The text of the message with this seq in the shown room, or null. */
+    String textOf(long seq) {
+        return (String)
+                js(
+                        "const li = document.querySelector("
+                                + "`#message-list li[data-testid=message][data-seq='${arguments[0]}']`);"
+                                + " return li ? li.querySelector('[data-testid=message-text]')"
+                                + ".textContent : null;",
+                        seq);
+    }
+
+    /**
+     * Saves a PNG of the whole page: the window grows to the page's height for the shot, then
+     * returns to its size.
+     */
+    void fullPageScreenshot(Path file) {
+        Dimension before = driver.manage().window().getSize();
+        long chrome = ((Number) js("return window.outerHeight - window.innerHeight;")).longValue();
+        // The pages scroll inside <main>, so the document alone is only as tall as the window.
+        long height =
+                ((Number)
+                                js(
+                                        "const main = document.querySelector('main');"
+                                                + " return Math.ceil(Math.max("
+                                                + "document.documentElement.scrollHeight,"
+                                                + " main.getBoundingClientRect().top"
+                                                + " + main.scrollHeight));"))
+                        .longValue();
+        resize(before.getWidth(), (int) (height + chrome));
+        try {
+            // Let the page (and Chart.js's resize observer) lay out and paint at the new size.
+            asyncJs(
+                    "const done = arguments[arguments.length - 1];"
+                            + " requestAnimationFrame(() => requestAnimationFrame(() => done()));");
+            screenshot(file);
+        } finally {
+            driver.manage().window().setSize(before);
+        }
     }
 
     /** Saves a PNG of the viewport. */

@@ -2,6 +2,7 @@ package io.chatroom.systemtests;
 
 import static org.awaitility.Awaitility.await;
 
+import io.chatroom.common.ChatServerInfo;
 import io.chatroom.common.RedisKeys;
 import io.chatroom.testsupport.TestInfra;
 import java.io.BufferedReader;
@@ -185,6 +186,22 @@ final class BrowserCluster implements AutoCloseable {
                 connections.put(server.get("id").asString(), count == null ? 0 : count.asInt());
             }
             return connections;
+        } catch (IOException e) {
+            throw new IllegalStateException("The coordinator did not answer", e);
+        }
+    }
+
+    /** A live chat server as {@code GET /api/servers} lists it, for a client to connect to. */
+    ChatServerInfo chatServerInfo(String id) {
+        try {
+            Rest.Response response = Rest.get(coordinator.baseUrl() + "/api/servers", Map.of());
+            for (JsonNode server : response.json()) {
+                if (server.get("id").asString().equals(id)) {
+                    return new ChatServerInfo(
+                            id, server.get("httpUrl").asString(), server.get("wsUrl").asString());
+                }
+            }
+            throw new IllegalStateException(id + " is not listed: " + response);
         } catch (IOException e) {
             throw new IllegalStateException("The coordinator did not answer", e);
         }

@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -33,13 +34,15 @@ import tools.jackson.databind.JsonNode;
 /**
  * The web UI in headless Chromium against a cluster of real processes (one coordinator serving the
  * page, two chat-apps, an archiver): two users in two browser sessions on two different chat
- * servers, an HTML payload, a killed chat server, and logout; then a third user whose page misses
- * more than the chat servers' window while the archiver lags. Scenarios a to d build on each other
- * (same users and room), so they run in name order, and one is skipped, saying why, when an earlier
- * one failed; e stands alone. Where the cluster or the browser cannot run, every test is reported
- * as skipped with the reason ({@link BrowserTestsRunnable}). Screenshots of the chat page and the
- * dashboard go to {@code -Dscreenshots.dir} (or env {@code SCREENSHOTS_DIR}), default {@code
- * target/screenshots}.
+ * servers with the dashboard's live charts open beside them, an HTML payload, unread counts and the
+ * "New messages" divider, a room list that updates itself, axe-core on every page, a killed chat
+ * server (its chart lines stop, the dashboard says so), and logout; then a third user whose page
+ * misses more than the chat servers' window while the archiver lags. Scenarios a to g build on each
+ * other (same users and rooms), so they run in name order, and one is skipped, saying why, when an
+ * earlier one failed; h stands alone. Where the cluster or the browser cannot run, every test is
+ * reported as skipped with the reason ({@link BrowserTestsRunnable}). Screenshots of the chat page
+ * and the dashboard go to {@code -Dscreenshots.dir} (or env {@code SCREENSHOTS_DIR}), default
+ * {@code target/screenshots}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.MethodName.class)
@@ -53,6 +56,22 @@ class BrowserSystemTests {
     private static final String BOB = "bob";
     private static final String CAROL = "carol";
     private static final String ROOM = "general";
+    private static final String SECOND_ROOM = "random";
+    private static final String TRAFFIC_ROOM = "traffic";
+    // Two senders (one per chat server) at 10 messages/s each for 20 s: lines on every chart.
+    private static final int TRAFFIC_MESSAGES = 400;
+    private static final int TRAFFIC_RATE = 10;
+    // "New rooms appear within a few seconds": the page polls every 3 s, the archiver drains at
+    // once.
+    private static final Duration NEW_ROOM_DEADLINE = Duration.ofSeconds(15);
+    private static final Duration METRICS_TIMEOUT = Duration.ofSeconds(60);
+    private static final List<String> CHAT_CHARTS =
+            List.of(
+                    "chart-messages",
+                    "chart-deliveries",
+                    "chart-connections",
+                    "chart-latency",
+                    "chart-redis");
     private static final String PAYLOAD =
             "<img src=x onerror=\"window.__pwned=1\"><script>window.__pwned=2</script>";
     private static final int MESSAGES_DURING_FAILOVER = 5;
@@ -74,6 +93,30 @@ class BrowserSystemTests {
     private static final String ROOM_ROWS =
             "return document.querySelectorAll('#rooms-body tr[data-testid=dashboard-room-row]')"
                     + ".length;";
+
+    /** Per series of a chart: what Chart.js holds (points, the highest value) and the legend. */
+    private static final String CHART_SERIES =
+            """
+            const figure = document.getElementById(arguments[0]);
+            const chart = Chart.getChart(figure.querySelector('canvas'));
+            const result = {};
+            for (const item of figure.querySelectorAll('[data-testid=chart-series]')) {
+              const data = chart.data.datasets.find(d => d.label === item.dataset.series).data;
+              const values = data.map(p => p.y).filter(y => y !== null);
+              result[item.dataset.series] = {
+                state: item.dataset.state,
+                points: values.length,
+                max: values.length ? Math.max(...values) : -1,
+                lastX: Number(item.dataset.lastX || 0),
+                latest: item.querySelector('[data-testid=series-latest]').textContent,
+              };
+            }
+            return result;
+            """;
+
+    private static final String STOPPED_SOURCES =
+            "return [...document.querySelectorAll('#metrics-stopped:not([hidden])"
+                    + " [data-testid=stopped-source]')].map(li => li.dataset.source);";
 
     /**
      * On a failure, keeps what each open page showed (target/browser-failures), and remembers the
@@ -100,6 +143,7 @@ class BrowserSystemTests {
     private BrowserCluster cluster;
     private Browser alice;
     private Browser bob;
+    private Browser dashboard;
 
     @BeforeAll
     void start() {
@@ -112,7 +156,11 @@ class BrowserSystemTests {
     }
 
     private Browser openBrowser(String name) {
-        Browser browser = Browser.open(name, cluster.uiUrl());
+        return openBrowser(name, cluster.uiUrl());
+    }
+
+    private Browser openBrowser(String name, String url) {
+        Browser browser = Browser.open(name, url);
         openBrowsers.add(browser);
         return browser;
     }
@@ -202,36 +250,106 @@ class BrowserSystemTests {
         // "All rooms" comes from the archiver (cross-origin) once it has archived the room.
         await("alice's room list shows " + ROOM)
                 .atMost(TIMEOUT)
-                .pollInterval(Duration.ofSeconds(1))
-                .until(
-                        () -> {
-                            alice.click("refresh-rooms-button");
-                            return alice.roomList().contains(ROOM);
-                        });
-        alice.screenshot(screenshotsDir().resolve("chat.png"));
+                .pollInterval(POLL)
+                .until(() -> alice.roomList().contains(ROOM));
         for (Browser browser : List.of(alice, bob)) {
             // No failed request (e.g. CORS, a 404), no script error.
             assertThat(browser.consoleErrors()).as(browser.name()).isEmpty();
         }
-        try (Browser dashboard = Browser.open("dashboard", cluster.dashboardUrl())) {
-            await("dashboard lists two live servers with one connection each")
-                    .atMost(TIMEOUT)
-                    .pollInterval(POLL)
-                    .until(
-                            () ->
-                                    dashboardServers(dashboard).equals("chat-1=1,chat-2=1")
-                                            && "up".equals(dashboard.js(ARCHIVER_STATE))
-                                            && !"0"
-                                                    .equals(
-                                                            String.valueOf(
-                                                                    dashboard.js(ROOM_ROWS))));
-            dashboard.screenshot(screenshotsDir().resolve("dashboard.png"));
-            assertThat(dashboard.consoleErrors()).isEmpty();
+        dashboard = openBrowser("dashboard", cluster.dashboardUrl());
+        await("dashboard lists two live servers with one connection each")
+                .atMost(TIMEOUT)
+                .pollInterval(POLL)
+                .until(
+                        () ->
+                                dashboardServers(dashboard).equals("chat-1=1,chat-2=1")
+                                        && "up".equals(dashboard.js(ARCHIVER_STATE))
+                                        && !"0".equals(String.valueOf(dashboard.js(ROOM_ROWS))));
+        assertThat(dashboard.consoleErrors()).isEmpty();
+    }
+
+    /**
+     * The dashboard charts the last minutes from the apps' own meters, live: while one client per
+     * chat server sends into a shared room, each server's messages/s, deliveries/s, connections,
+     * p99 delivery latency and Redis round trip, and the archiver's lag and rate, have data, and
+     * every source reports.
+     */
+    @Test
+    void b_dashboardChartsEveryServersMetersLive() throws Exception {
+        assumeEarlierScenariosPassed();
+        List<ChatClient> senders = new ArrayList<>();
+        try {
+            for (Browser user : List.of(alice, bob)) {
+                ChatClient sender =
+                        new ChatClient(List.of(cluster.coordinatorUrl()), user.name(), PASSWORD);
+                sender.login();
+                sender.join(TRAFFIC_ROOM);
+                sender.connect(cluster.chatServerInfo(user.serverId()));
+                senders.add(sender);
+            }
+            Traffic.start(senders, new Traffic.Plan(TRAFFIC_MESSAGES, TRAFFIC_RATE, 0))
+                    .awaitAllAcked(TRAFFIC_TIMEOUT);
+        } finally {
+            SystemTestSupport.closeAll(senders);
         }
+        await("every chart has data from both chat servers and the archiver")
+                .atMost(METRICS_TIMEOUT)
+                .pollInterval(Duration.ofSeconds(1))
+                .untilAsserted(
+                        () -> {
+                            for (String chart : CHAT_CHARTS) {
+                                Map<String, Map<String, Object>> series =
+                                        chartSeries(dashboard, chart);
+                                assertThat(series).as(chart).containsOnlyKeys("chat-1", "chat-2");
+                                series.forEach(
+                                        (id, one) -> {
+                                            assertThat(one.get("state"))
+                                                    .as(chart + " " + id)
+                                                    .isEqualTo("reporting");
+                                            assertThat(((Number) one.get("max")).doubleValue())
+                                                    .as(chart + " " + id + " highest value")
+                                                    .isPositive();
+                                        });
+                            }
+                            Map<String, Map<String, Object>> archive =
+                                    chartSeries(dashboard, "chart-archive");
+                            assertThat(archive).hasSize(2); // lag and rate of one archiver
+                            archive.forEach(
+                                    (id, one) ->
+                                            assertThat(one.get("state"))
+                                                    .as(id)
+                                                    .isEqualTo("reporting"));
+                            assertThat(
+                                            archive.entrySet().stream()
+                                                    .filter(e -> e.getKey().endsWith(" rate"))
+                                                    .mapToDouble(
+                                                            e ->
+                                                                    ((Number)
+                                                                                    e.getValue()
+                                                                                            .get(
+                                                                                                    "max"))
+                                                                            .doubleValue())
+                                                    .max()
+                                                    .orElse(-1))
+                                    .as("archive rate")
+                                    .isPositive();
+                        });
+        assertThat((List<?>) dashboard.js(STOPPED_SOURCES)).isEmpty();
+        assertThat(dashboard.consoleErrors()).isEmpty();
+        // The traffic is over: both servers' messages/s go back to 0 (the screenshot shows the
+        // rise and the fall).
+        await("messages/s back to 0 on both servers")
+                .atMost(METRICS_TIMEOUT)
+                .pollInterval(POLL)
+                .until(
+                        () ->
+                                chartSeries(dashboard, "chart-messages").values().stream()
+                                        .allMatch(one -> "0.0/s".equals(one.get("latest"))));
+        dashboard.fullPageScreenshot(screenshotsDir().resolve("dashboard.png"));
     }
 
     @Test
-    void b_htmlPayloadShowsAsTextAndRunsNothing() {
+    void c_htmlPayloadShowsAsTextAndRunsNothing() {
         assumeEarlierScenariosPassed();
         sendAndAwaitOwn(alice, PAYLOAD);
         await("bob sees the payload")
@@ -251,8 +369,126 @@ class BrowserSystemTests {
         }
     }
 
+    /**
+     * Unread counts per joined room follow messages live, leave out one's own, survive a reload
+     * (history arriving again is not new), and returning to a room puts the "New messages" divider
+     * above the first message that came meanwhile.
+     */
     @Test
-    void c_killedServerFailsOverAndShowsEveryMessageOnce() {
+    void d_unreadCountsAndTheNewMessagesDividerWhenReturningToARoom() {
+        assumeEarlierScenariosPassed();
+        long lastSeen = lastOf(alice.seqs());
+        alice.join(SECOND_ROOM);
+        bob.join(SECOND_ROOM);
+        bob.showRoom(ROOM);
+        List<String> meanwhile =
+                List.of("Alice, are you there?", "The fail-over test is next.", "Ping me back.");
+        for (String text : meanwhile) {
+            sendAndAwaitOwn(bob, text);
+        }
+        await("alice's #" + ROOM + " counts 3 unread")
+                .atMost(TIMEOUT)
+                .pollInterval(POLL)
+                .until(() -> alice.unreadCount(ROOM) == meanwhile.size());
+        assertThat(alice.unreadCount(SECOND_ROOM)).isZero();
+        assertThat(alice.title()).isEqualTo("(3) Chatroom");
+        assertThat(bob.unreadCount(ROOM)).as("own messages are not unread").isZero();
+        assertThat(bob.unreadCount(SECOND_ROOM)).isZero();
+
+        // A reload re-subscribes every room with history: still exactly the 3 new ones.
+        alice.reload();
+        await("alice's #" + ROOM + " still counts 3 unread after a reload")
+                .atMost(TIMEOUT)
+                .pollInterval(POLL)
+                .until(() -> alice.unreadCount(ROOM) == meanwhile.size());
+        assertThat(alice.js("return document.getElementById('room-title').textContent;"))
+                .isEqualTo("#" + SECOND_ROOM);
+
+        alice.showRoom(ROOM);
+        Browser.UnreadDivider divider = alice.unreadDivider();
+        assertThat(divider).as("the New messages divider").isNotNull();
+        assertThat(divider.afterSeq()).isEqualTo(lastSeen);
+        assertThat(divider.nextSeq()).isEqualTo(lastSeen + 1);
+        assertThat(alice.textOf(divider.nextSeq())).isEqualTo(meanwhile.get(0));
+        assertThat(alice.unreadCount(ROOM)).isZero();
+        assertThat(alice.title()).isEqualTo("Chatroom");
+
+        // Meanwhile in the other room: its own count, while alice reads #general.
+        bob.showRoom(SECOND_ROOM);
+        sendAndAwaitOwn(bob, "Anyone in #random?");
+        bob.showRoom(ROOM);
+        await("alice's #" + SECOND_ROOM + " counts 1 unread")
+                .atMost(TIMEOUT)
+                .pollInterval(POLL)
+                .until(() -> alice.unreadCount(SECOND_ROOM) == 1);
+        assertThat(alice.unreadDivider())
+                .as("the divider stays while the room is shown")
+                .isNotNull();
+        alice.screenshot(screenshotsDir().resolve("chat.png"));
+        assertThat(alice.consoleErrors()).isEmpty();
+    }
+
+    /** A room created elsewhere shows up in "All rooms" within seconds, without a click. */
+    @Test
+    void e_roomListShowsANewRoomWithinSecondsWithoutAClick() throws Exception {
+        assumeEarlierScenariosPassed();
+        String room = "new-" + UUID.randomUUID().toString().substring(0, 8);
+        assertThat(alice.roomList()).doesNotContain(room);
+        try (ChatClient creator =
+                new ChatClient(List.of(cluster.coordinatorUrl()), BOB, PASSWORD)) {
+            creator.loginAndConnect();
+            creator.join(room);
+            creator.send(room, "The first message of a new room");
+            await("the new room's first message acked")
+                    .atMost(TIMEOUT)
+                    .pollInterval(POLL)
+                    .until(() -> creator.unackedCount() == 0);
+            long acked = System.nanoTime();
+            for (Browser browser : List.of(alice, bob)) {
+                await(browser.name() + "'s room list shows " + room)
+                        .atMost(NEW_ROOM_DEADLINE)
+                        .pollInterval(POLL)
+                        .until(() -> browser.roomList().contains(room));
+            }
+            log.info(
+                    "New room {} listed on both pages {} ms after its first message was acked",
+                    room,
+                    Duration.ofNanos(System.nanoTime() - acked).toMillis());
+        }
+    }
+
+    /**
+     * axe-core finds no serious or critical accessibility violation on the login page, on the chat
+     * page (two rooms, unread badge, the divider) or on the dashboard with its charts.
+     */
+    @Test
+    void f_noSeriousOrCriticalAccessibilityViolationsOnAnyPage() {
+        assumeEarlierScenariosPassed();
+        Map<String, List<Axe.Violation>> blocking = new java.util.LinkedHashMap<>();
+        try (Browser visitor = Browser.open("visitor", cluster.uiUrl())) {
+            visitor.awaitView("auth");
+            blocking.put("login page", checkAccessibility(visitor, "login page"));
+        }
+        assertThat(alice.view()).isEqualTo("chat");
+        blocking.put("chat page", checkAccessibility(alice, "chat page"));
+        await("dashboard charts drawn")
+                .atMost(METRICS_TIMEOUT)
+                .pollInterval(POLL)
+                .until(() -> !chartSeries(dashboard, "chart-connections").isEmpty());
+        blocking.put("dashboard", checkAccessibility(dashboard, "dashboard"));
+        assertThat(blocking)
+                .as("serious or critical axe violations per page")
+                .allSatisfy((page, violations) -> assertThat(violations).as(page).isEmpty());
+    }
+
+    private static List<Axe.Violation> checkAccessibility(Browser browser, String page) {
+        List<Axe.Violation> violations = Axe.run(browser);
+        log.info("axe on the {}: {}", page, violations.isEmpty() ? "no violation" : violations);
+        return violations.stream().filter(Axe.Violation::blocking).toList();
+    }
+
+    @Test
+    void g_killedServerFailsOverAndShowsEveryMessageOnce() {
         assumeEarlierScenariosPassed();
         String victim = bob.serverId();
         String survivor = alice.serverId();
@@ -311,10 +547,35 @@ class BrowserSystemTests {
                 .atMost(TIMEOUT)
                 .pollInterval(POLL)
                 .until(() -> bob.pendingStatuses().isEmpty());
+
+        // The dashboard keeps working: the killed server's lines stop and the page says so.
+        await("the dashboard says " + victim + " stopped")
+                .atMost(METRICS_TIMEOUT)
+                .pollInterval(POLL)
+                .until(() -> List.of(victim).equals(dashboard.js(STOPPED_SOURCES)));
+        Map<String, Map<String, Object>> connections = chartSeries(dashboard, "chart-connections");
+        assertThat(connections.get(victim).get("state")).isEqualTo("stopped");
+        assertThat(connections.get(survivor).get("state")).isEqualTo("reporting");
+        long victimLast = ((Number) connections.get(victim).get("lastX")).longValue();
+        long survivorLast = ((Number) connections.get(survivor).get("lastX")).longValue();
+        await(survivor + "'s line goes on, " + victim + "'s does not")
+                .atMost(METRICS_TIMEOUT)
+                .pollInterval(POLL)
+                .until(
+                        () -> {
+                            Map<String, Map<String, Object>> now =
+                                    chartSeries(dashboard, "chart-connections");
+                            return ((Number) now.get(survivor).get("lastX")).longValue()
+                                            > survivorLast
+                                    && ((Number) now.get(victim).get("lastX")).longValue()
+                                            == victimLast;
+                        });
+        assertThat(dashboardServers(dashboard)).startsWith(survivor + "=");
+        dashboard.fullPageScreenshot(screenshotsDir().resolve("dashboard-server-down.png"));
     }
 
     @Test
-    void d_logoutReturnsToLoginAndClosesTheSocket() {
+    void h_logoutReturnsToLoginAndClosesTheSocket() {
         assumeEarlierScenariosPassed();
         await("both online before the logout")
                 .atMost(TIMEOUT)
@@ -351,7 +612,7 @@ class BrowserSystemTests {
      * seqs 1..N, each with the text that was acked for it.
      */
     @Test
-    void e_pageAwayLongerThanTheWindowFillsEveryMissedMessageFromTheArchive() throws Exception {
+    void i_pageAwayLongerThanTheWindowFillsEveryMissedMessageFromTheArchive() throws Exception {
         String room = SystemTestSupport.rooms("backlog", 1).get(0);
         List<ChatClient> senders = new ArrayList<>();
         Browser carol = openBrowser(CAROL);
@@ -478,6 +739,16 @@ class BrowserSystemTests {
             }
         }
         return texts;
+    }
+
+    /** A chart's series by label: {@code state}, {@code points}, {@code max}, {@code lastX}. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Map<String, Object>> chartSeries(Browser dashboard, String chart) {
+        return (Map<String, Map<String, Object>>) dashboard.js(CHART_SERIES, chart);
+    }
+
+    private static long lastOf(List<Long> seqs) {
+        return seqs.get(seqs.size() - 1);
     }
 
     /** The dashboard's server rows as {@code id=connections}, comma-separated. */

@@ -100,6 +100,9 @@ export const coordinator = {
       { token },
     ),
   servers: () => request('/api/servers', COORDINATOR),
+  /** The dashboard's samples written after `since` (the previous answer's `now`; 0: all). */
+  metrics: (since = 0) =>
+    request(since > 0 ? `/api/metrics?since=${since}` : '/api/metrics', COORDINATOR),
   config: () => request('/api/config', COORDINATOR),
 };
 

@@ -3,7 +3,7 @@
 
 import { ApiError, coordinator, loadArchiver } from './api.js';
 import { ChatConnection, ConnectionState } from './connection.js';
-import { byId, setVisible, showMessage } from './dom.js';
+import { byId, replaceKeepingFocus, setVisible, showMessage } from './dom.js';
 import { GapFill, GapFillState } from './gapfill.js';
 import {
   errorText,
@@ -12,6 +12,7 @@ import {
   pendingElement,
   presenceElement,
   roomListElement,
+  unreadDividerElement,
 } from './render.js';
 import {
   checkMessageText,
@@ -25,13 +26,17 @@ import {
 } from './rules.js';
 import { clearSession, loadRooms, loadSession, saveRooms, saveSession } from './session.js';
 import { RoomTimeline } from './timeline.js';
+import { firstUnreadSeq, markRead, readMarkOf, titleWithUnread, unreadCount } from './unread.js';
 
 const HISTORY_ON_ENTRY = 50;
-const ROOM_LIST_REFRESH_MS = 15000;
+// New rooms show up within a few seconds, without a click (polling the archiver's room list,
+// which reads one small summary table; paused while the tab is hidden).
+const ROOM_LIST_REFRESH_MS = 3000;
 const NEAR_EDGE_PX = 48;
 const OLDER_RETRY_COOLDOWN_MS = 5000;
 const COUNTDOWN_TICK_MS = 250;
 const FILL_CHECK_DELAY_MS = 200;
+const BASE_TITLE = document.title;
 
 const view = {
   body: document.body,
@@ -78,9 +83,10 @@ const view = {
 };
 
 /**
- * The page's whole state. rooms: room -> {timeline, gapFill, users, unread, loadingOlder,
- * olderRetryAt, olderNote}; active: the room on screen; connection: the live ChatConnection while
- * logged in.
+ * The page's whole state. rooms: room -> {timeline, gapFill, users, readSeq, unread, loadingOlder,
+ * olderRetryAt, olderNote} (readSeq: the highest seq the user has seen there; unread: messages of
+ * others above it); active: the room on screen; connection: the live ChatConnection while logged
+ * in; roomListSignature: what the room list shows, so an unchanged list is not redrawn.
  */
 const state = {
   session: null,
@@ -90,6 +96,8 @@ const state = {
   rooms: new Map(),
   active: null,
   roomListTimer: null,
+  roomListSignature: null,
+  roomListLoading: false,
   countdownTimer: null,
   fillTimer: null,
 };
@@ -253,7 +261,9 @@ function endSession(message) {
   clearInterval(state.roomListTimer);
   clearTimeout(state.fillTimer);
   state.roomListTimer = null;
+  state.roomListSignature = null;
   clearSession();
+  document.title = BASE_TITLE;
   view.messageList.replaceChildren();
   view.pendingList.replaceChildren();
   view.joinedRooms.replaceChildren();
@@ -286,7 +296,7 @@ function enterChat(session) {
   const saved = loadRooms();
   for (const room of saved.joined) {
     if (ROOM_PATTERN.test(room)) {
-      joinRoom(room, false);
+      joinRoom(room, false, readMarkOf(saved.read[room]));
     }
   }
   if (saved.active && state.rooms.has(saved.active)) {
@@ -296,7 +306,11 @@ function enterChat(session) {
   }
   state.connection.start(session.chatServer);
   refreshRoomList();
-  state.roomListTimer = setInterval(refreshRoomList, ROOM_LIST_REFRESH_MS);
+  state.roomListTimer = setInterval(() => {
+    if (!document.hidden) {
+      refreshRoomList();
+    }
+  }, ROOM_LIST_REFRESH_MS);
   if (!state.active) {
     view.roomInput.focus();
   }
@@ -323,13 +337,15 @@ function onConnected(server) {
 
 // ---------- rooms ----------
 
-function joinRoom(room, activate = true) {
+/** Joins a room (shown unless `activate` is false); `readSeq`: what was seen there before. */
+function joinRoom(room, activate = true, readSeq = 0) {
   if (!state.rooms.has(room)) {
     const timeline = new RoomTimeline(room, state.session.username);
     state.rooms.set(room, {
       timeline,
       gapFill: newGapFill(room, timeline),
       users: [],
+      readSeq,
       unread: 0,
       loadingOlder: false,
       olderRetryAt: 0,
@@ -366,18 +382,68 @@ function leaveRoom(room) {
 }
 
 function persistRooms() {
-  saveRooms([...state.rooms.keys()], state.active);
+  const readMarks = Object.fromEntries(
+    [...state.rooms].map(([room, roomState]) => [room, roomState.readSeq]),
+  );
+  saveRooms([...state.rooms.keys()], state.active, readMarks);
 }
 
+/**
+ * Shows a room. Coming back to messages that arrived meanwhile, the "New messages" divider goes
+ * above the first of them and the view starts there; then everything the room holds counts as seen.
+ */
 function activateRoom(room) {
   state.active = room;
   const roomState = state.rooms.get(room);
-  roomState.unread = 0;
+  const firstUnread = firstUnreadSeq(roomState.timeline, roomState.readSeq);
   renderActiveRoom();
+  if (firstUnread === null) {
+    scrollToBottom();
+  } else {
+    showUnreadDivider(roomState.readSeq, firstUnread);
+  }
+  markActiveRoomRead();
   renderJoinedRooms();
-  persistRooms();
-  scrollToBottom();
-  view.composerInput.focus();
+  view.composerInput.focus({ preventScroll: true });
+}
+
+function showUnreadDivider(readSeq, firstUnread) {
+  const first = view.messageList.querySelector(`li[data-seq="${firstUnread}"]`);
+  if (first === null) {
+    scrollToBottom();
+    return;
+  }
+  const divider = unreadDividerElement(readSeq);
+  view.messageList.insertBefore(divider, first);
+  divider.scrollIntoView({ block: 'center' });
+  if (isAtBottom()) {
+    setVisible(view.newMessagesMarker, false);
+  }
+}
+
+/** The shown room's messages are all seen: its read mark moves up and its count goes to 0. */
+function markActiveRoomRead() {
+  const roomState = state.rooms.get(state.active);
+  if (!roomState) {
+    return;
+  }
+  const readSeq = markRead(roomState.timeline, roomState.readSeq);
+  const changed = readSeq !== roomState.readSeq || roomState.unread !== 0;
+  roomState.readSeq = readSeq;
+  roomState.unread = 0;
+  if (changed) {
+    persistRooms();
+  }
+}
+
+/** A room not on screen got messages: recount its unread ones. */
+function recountUnread(room) {
+  const roomState = state.rooms.get(room);
+  const unread = unreadCount(roomState.timeline, roomState.readSeq);
+  if (unread !== roomState.unread) {
+    roomState.unread = unread;
+    renderJoinedRooms();
+  }
 }
 
 function onJoinSubmit(event) {
@@ -405,6 +471,18 @@ async function archiver() {
 }
 
 async function refreshRoomList() {
+  if (state.roomListLoading) {
+    return; // a slow archiver: one request at a time
+  }
+  state.roomListLoading = true;
+  try {
+    await loadRoomList();
+  } finally {
+    state.roomListLoading = false;
+  }
+}
+
+async function loadRoomList() {
   const api = await archiver();
   if (!state.session) {
     return;
@@ -418,7 +496,11 @@ async function refreshRoomList() {
     const valid = (Array.isArray(rooms) ? rooms : [])
       .filter((info) => typeof info?.room === 'string' && ROOM_PATTERN.test(info.room))
       .sort((a, b) => String(b.lastActivity ?? '').localeCompare(String(a.lastActivity ?? '')));
-    view.roomList.replaceChildren(...valid.map((info) => roomListElement(info, joinRoom)));
+    const signature = JSON.stringify(valid.map((info) => [info.room, info.messages]));
+    if (signature !== state.roomListSignature) {
+      state.roomListSignature = signature;
+      replaceKeepingFocus(view.roomList, valid.map((info) => roomListElement(info, joinRoom)));
+    }
     view.roomListStatus.textContent = valid.length === 0 ? 'No rooms yet: create one above.' : '';
   } catch {
     view.roomListStatus.textContent =
@@ -429,11 +511,17 @@ async function refreshRoomList() {
 // ---------- rendering ----------
 
 function renderJoinedRooms() {
-  view.joinedRooms.replaceChildren(
-    ...[...state.rooms].map(([room, roomState]) =>
+  replaceKeepingFocus(
+    view.joinedRooms,
+    [...state.rooms].map(([room, roomState]) =>
       joinedRoomElement(room, roomState.unread, room === state.active, activateRoom),
     ),
   );
+  let total = 0;
+  for (const roomState of state.rooms.values()) {
+    total += roomState.unread;
+  }
+  document.title = titleWithUnread(BASE_TITLE, total);
 }
 
 const pendingActions = {
@@ -541,8 +629,13 @@ function renderPresence() {
 
 function insertMessageElement(entry, nextSeq) {
   const element = messageElement(entry);
-  const next =
+  let next =
     nextSeq === null ? null : view.messageList.querySelector(`li[data-seq="${nextSeq}"]`);
+  // A message the user had already seen goes above the "New messages" divider.
+  const before = next === null ? view.messageList.lastElementChild : next.previousElementSibling;
+  if (before?.dataset.testid === 'unread-divider' && entry.seq <= Number(before.dataset.afterSeq)) {
+    next = before;
+  }
   view.messageList.insertBefore(element, next);
 }
 
@@ -706,6 +799,9 @@ function addArchived(room, messages) {
       scrollToBottom();
     }
     renderHistoryStatus();
+    markActiveRoomRead();
+  } else if (count > 0) {
+    recountUnread(room);
   }
   return count;
 }
@@ -735,9 +831,9 @@ function onMessage(room, message) {
     }
     renderHistoryStatus();
     scheduleFillCheck();
+    markActiveRoomRead();
   } else {
-    roomState.unread++;
-    renderJoinedRooms();
+    recountUnread(room);
   }
   if (added.gap) {
     roomState.gapFill.start();
@@ -873,6 +969,11 @@ function wireEvents() {
     state.connection?.retryNow();
     for (const roomState of state.rooms.values()) {
       roomState.gapFill.retryNow();
+    }
+  });
+  document.addEventListener('visibilitychange', () => {
+    if (!document.hidden && state.session) {
+      refreshRoomList();
     }
   });
   window.addEventListener('offline', () => {

@@ -1,8 +1,18 @@
-// The cluster dashboard: live chat servers from the coordinator and the archiver's lag, last
+// The cluster dashboard: live chat servers from the coordinator, charts of the last 15 minutes
+// from the apps' own meters (GET /api/metrics on the coordinator), and the archiver's lag, last
 // backup and rooms, refreshed every few seconds. Each source fails on its own.
 
 import { coordinator, loadArchiver } from './api.js';
+import { ChartPanel, ColorBook } from './charts.js';
 import { byId, el, formatTime, showMessage } from './dom.js';
+import {
+  chartRange,
+  isReporting,
+  Kind,
+  MetricsStore,
+  rateSeries,
+  valueSeries,
+} from './metrics.js';
 
 const REFRESH_MS = 3000;
 
@@ -18,6 +28,9 @@ const view = {
   archivedTotal: byId('archiver-archived-total'),
   lastBackup: byId('archiver-last-backup'),
   roomsBody: byId('rooms-body'),
+  metricsError: byId('metrics-error'),
+  metricsStopped: byId('metrics-stopped'),
+  metricsStoppedList: byId('metrics-stopped-list'),
 };
 
 /** Seconds since an instant given as ISO-8601 text or epoch milliseconds; null if unreadable. */
@@ -120,10 +133,139 @@ async function refreshArchiver(archiver) {
   }
 }
 
+// ---------- charts ----------
+
+const perSecond = (value) => `${value < 10 ? value.toFixed(1) : Math.round(value)}/s`;
+const millis = (value) => `${value < 10 ? value.toFixed(2) : value.toFixed(0)} ms`;
+const count = (value) => String(Math.round(value));
+
+const chatChart = (id, format, axisTitle, line) => ({
+  id,
+  kind: Kind.CHAT,
+  format,
+  axes: { y: axisTitle },
+  series: [line],
+});
+
+/**
+ * What each chart draws from one source's samples (see docs/operations.md, "Dashboard"): rates
+ * from counter totals, gauges as they are.
+ */
+const CHARTS = [
+  chatChart('chart-messages', perSecond, 'messages/s', { rate: 'published' }),
+  chatChart('chart-deliveries', perSecond, 'deliveries/s', { rate: 'forwarded' }),
+  chatChart('chart-connections', count, 'connections', { value: 'connections' }),
+  chatChart('chart-latency', millis, 'ms', { value: 'deliveryP99Ms' }),
+  chatChart('chart-redis', millis, 'ms', { value: 'redisRttMs' }),
+  {
+    id: 'chart-archive',
+    kind: Kind.ARCHIVER,
+    format: count,
+    axes: { y: 'messages behind', y1: 'archived/s' },
+    series: [
+      { value: 'lag', suffix: 'lag', axis: 'y' },
+      { rate: 'archived', suffix: 'rate', axis: 'y1', dashed: true, format: perSecond },
+    ],
+  },
+];
+
+const store = new MetricsStore();
+const colors = new ColorBook();
+let panels = null;
+
+function chartPanels() {
+  if (panels === null) {
+    panels = CHARTS.map((spec) => {
+      const panel = new ChartPanel(byId(spec.id), { axes: spec.axes, format: spec.format });
+      return { spec, panel };
+    });
+  }
+  return panels;
+}
+
+function seriesOf(spec, source, reporting) {
+  const gap = store.staleAfterMs;
+  return spec.series.map((line) => ({
+    key: line.suffix ? `${source.id} ${line.suffix}` : source.id,
+    label: line.suffix ? `${source.id} ${line.suffix}` : source.id,
+    color: colors.colorOf(source.id),
+    points: line.rate
+      ? rateSeries(source.samples, line.rate, gap)
+      : valueSeries(source.samples, line.value, gap),
+    axis: line.axis ?? 'y',
+    dashed: line.dashed === true,
+    format: line.format,
+    reporting,
+    lastSample: source.lastSample ?? source.samples.at(-1)?.time ?? store.now,
+  }));
+}
+
+/** Says which apps stopped sending samples: their lines end there. */
+function renderStopped(stopped) {
+  const signature = stopped.map(({ kind, source }) => `${kind}/${source.id}@${source.lastSample}`);
+  if (signature.join(',') === view.metricsStopped.dataset.signature) {
+    return; // unchanged: a live region must not repeat itself every refresh
+  }
+  view.metricsStopped.dataset.signature = signature.join(',');
+  view.metricsStoppedList.replaceChildren(
+    ...stopped.map(({ kind, source }) =>
+      el('li', {
+        text:
+          `${kind === Kind.CHAT ? 'Chat server' : 'Archiver'} ${source.id} has sent no data ` +
+          `since ${formatTime(new Date(source.lastSample).toISOString())} (down or unreachable): ` +
+          'its lines end there.',
+        dataset: { testid: 'stopped-source', source: source.id },
+      }),
+    ),
+  );
+  view.metricsStopped.hidden = stopped.length === 0;
+}
+
+function renderCharts() {
+  const stopped = [];
+  const reporting = new Map();
+  for (const kind of Object.values(Kind)) {
+    for (const source of store.sources(kind)) {
+      const ok = isReporting(source, store.now, store.staleAfterMs);
+      reporting.set(`${kind}/${source.id}`, ok);
+      if (!ok) {
+        stopped.push({ kind, source });
+      }
+    }
+  }
+  const range = chartRange(store);
+  for (const { spec, panel } of chartPanels()) {
+    const series = store
+      .sources(spec.kind)
+      .flatMap((source) => seriesOf(spec, source, reporting.get(`${spec.kind}/${source.id}`)));
+    panel.update(series, range);
+  }
+  renderStopped(stopped);
+}
+
+async function refreshMetrics() {
+  try {
+    store.apply(await coordinator.metrics(store.cursor));
+    showMessage(
+      view.metricsError,
+      typeof globalThis.Chart === 'function'
+        ? ''
+        : 'Charts unavailable: Chart.js did not load. The latest values are listed below each chart.',
+    );
+  } catch (error) {
+    showMessage(
+      view.metricsError,
+      `Metrics: ${error.detail ?? 'cannot be reached.'} The charts show the last data received.`,
+    );
+    return;
+  }
+  renderCharts();
+}
+
 async function start() {
   const archiver = await loadArchiver();
   const refresh = async () => {
-    await Promise.all([refreshServers(), refreshArchiver(archiver)]);
+    await Promise.all([refreshServers(), refreshArchiver(archiver), refreshMetrics()]);
     view.updated.textContent = `Updated ${formatTime(new Date().toISOString())}, every ${REFRESH_MS / 1000} s`;
     setTimeout(refresh, REFRESH_MS);
   };

@@ -37,6 +37,19 @@ export function el(tag, options = {}, children = []) {
   return element;
 }
 
+/**
+ * Replaces a list's children; if one of its buttons had the focus, the new button with the same
+ * `data-room` gets it back, so a list that refreshes itself never throws a keyboard user out.
+ */
+export function replaceKeepingFocus(list, children) {
+  const focused = list.contains(document.activeElement) ? document.activeElement : null;
+  const room = focused?.dataset?.room;
+  list.replaceChildren(...children);
+  if (room !== undefined) {
+    list.querySelector(`[data-room="${CSS.escape(room)}"]`)?.focus();
+  }
+}
+
 export function setVisible(element, visible) {
   element.hidden = !visible;
 }

@@ -119,6 +119,22 @@ export function pendingElement(pending, me, actions) {
   );
 }
 
+/**
+ * The "New messages" divider above the first message that arrived while the user was elsewhere;
+ * `afterSeq` is the last seq they had seen.
+ */
+export function unreadDividerElement(afterSeq) {
+  return el(
+    'li',
+    {
+      className: 'unread-divider',
+      attrs: { id: 'unread-divider' },
+      dataset: { testid: 'unread-divider', afterSeq },
+    },
+    [el('span', { text: 'New messages' })],
+  );
+}
+
 /** A button per joined room, with an unread count; onSelect(room). */
 export function joinedRoomElement(room, unread, active, onSelect) {
   const button = el(
@@ -132,12 +148,11 @@ export function joinedRoomElement(room, unread, active, onSelect) {
   );
   if (unread > 0) {
     button.append(
-      el('span', {
-        className: 'unread-count',
-        text: unread,
-        attrs: { 'aria-label': `${unread} unread` },
-        dataset: { testid: 'unread-count' },
-      }),
+      el(
+        'span',
+        { className: 'unread-count', dataset: { testid: 'unread-count', count: unread } },
+        [String(unread), el('span', { className: 'visually-hidden', text: ' unread' })],
+      ),
     );
   }
   button.addEventListener('click', () => onSelect(room));

@@ -35,15 +35,20 @@ export function clearSession() {
   sessionStorage.removeItem(ROOMS_KEY);
 }
 
-/** {joined: [room...], active: room|null} so a reload re-enters the same rooms. */
+/**
+ * {joined: [room...], active: room|null, read: {room: seq}} so a reload re-enters the same rooms
+ * and still knows which of their messages were seen (read marks).
+ */
 export function loadRooms() {
   const rooms = read(ROOMS_KEY);
+  const marks = rooms?.read && typeof rooms.read === 'object' ? rooms.read : {};
   return {
     joined: Array.isArray(rooms?.joined) ? rooms.joined.filter((r) => typeof r === 'string') : [],
     active: typeof rooms?.active === 'string' ? rooms.active : null,
+    read: marks,
   };
 }
 
-export function saveRooms(joined, active) {
-  sessionStorage.setItem(ROOMS_KEY, JSON.stringify({ joined, active }));
+export function saveRooms(joined, active, readMarks = {}) {
+  sessionStorage.setItem(ROOMS_KEY, JSON.stringify({ joined, active, read: readMarks }));
 }

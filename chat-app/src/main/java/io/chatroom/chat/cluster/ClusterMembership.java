@@ -45,6 +45,7 @@ class ClusterMembership implements SmartLifecycle {
     private final Environment environment;
     private final RestClient http;
     private final StringRedisTemplate redis;
+    private final HeartbeatMetrics metrics;
     private volatile ScheduledFuture<?> beats;
     private volatile boolean running;
     private volatile String httpUrl;
@@ -57,7 +58,8 @@ class ClusterMembership implements SmartLifecycle {
             SendGate sends,
             @Qualifier("chatTaskScheduler") TaskScheduler scheduler,
             Environment environment,
-            StringRedisTemplate redis) {
+            StringRedisTemplate redis,
+            HeartbeatMetrics metrics) {
         this.properties = properties;
         this.identity = identity;
         this.sessions = sessions;
@@ -65,6 +67,7 @@ class ClusterMembership implements SmartLifecycle {
         this.scheduler = scheduler;
         this.environment = environment;
         this.redis = redis;
+        this.metrics = metrics;
         SimpleClientHttpRequestFactory requests = new SimpleClientHttpRequestFactory();
         requests.setConnectTimeout(HTTP_TIMEOUT);
         requests.setReadTimeout(HTTP_TIMEOUT);
@@ -92,8 +95,15 @@ class ClusterMembership implements SmartLifecycle {
     }
 
     void beat() {
+        Duration ping = pingRedis();
         ServerHeartbeat heartbeat =
-                new ServerHeartbeat(identity.id(), httpUrl, wsUrl, status(), sessions.count());
+                new ServerHeartbeat(
+                        identity.id(),
+                        httpUrl,
+                        wsUrl,
+                        ping == null ? DOWN : UP,
+                        sessions.count(),
+                        metrics.sample(ping));
         for (String coordinator : properties.coordinator().urls()) {
             try {
                 http.post()
@@ -111,15 +121,22 @@ class ClusterMembership implements SmartLifecycle {
 
     /**
      * DOWN while this server cannot reach Redis, so coordinators stop assigning clients to a server
-     * that can only answer {@code unavailable}; its clients fail over.
+     * that can only answer {@code unavailable}; its clients fail over. Returns the PING's round
+     * trip (the dashboard's Redis chart), or null when Redis did not answer.
      */
-    private String status() {
+    private Duration pingRedis() {
+        long start = System.nanoTime();
         try {
             String pong = redis.execute((RedisCallback<String>) connection -> connection.ping());
-            return "PONG".equalsIgnoreCase(pong) ? UP : DOWN;
+            if (!"PONG".equalsIgnoreCase(pong)) {
+                return null;
+            }
+            Duration roundTrip = Duration.ofNanos(System.nanoTime() - start);
+            metrics.pinged(roundTrip);
+            return roundTrip;
         } catch (DataAccessException e) {
             log.debug("Redis unreachable, heartbeat says DOWN: {}", e.toString());
-            return DOWN;
+            return null;
         }
     }
 

@@ -1,6 +1,7 @@
 package io.chatroom.coordinator.registry;
 
 import io.chatroom.common.ServerHeartbeat;
+import io.chatroom.common.ServerMetrics;
 import io.chatroom.coordinator.web.ApiException;
 import io.chatroom.coordinator.web.ApiException.FieldProblem;
 import java.net.URI;
@@ -40,9 +41,35 @@ final class HeartbeatValidation {
         if (heartbeat.connections() < 0) {
             problems.add(new FieldProblem("connections", "must not be negative"));
         }
+        if (heartbeat.metrics() != null) {
+            validate(heartbeat.metrics(), problems);
+        }
         if (!problems.isEmpty()) {
             throw ApiException.invalid(problems);
         }
+    }
+
+    /** Optional dashboard numbers: totals never negative, timings finite and not negative. */
+    private static void validate(ServerMetrics metrics, List<FieldProblem> problems) {
+        if (metrics.at() <= 0) {
+            problems.add(new FieldProblem("metrics.at", "must be epoch milliseconds"));
+        }
+        if (metrics.published() < 0) {
+            problems.add(new FieldProblem("metrics.published", "must not be negative"));
+        }
+        if (metrics.forwarded() < 0) {
+            problems.add(new FieldProblem("metrics.forwarded", "must not be negative"));
+        }
+        if (!isDuration(metrics.deliveryP99Ms())) {
+            problems.add(new FieldProblem("metrics.deliveryP99Ms", "must be null or >= 0"));
+        }
+        if (!isDuration(metrics.redisRttMs())) {
+            problems.add(new FieldProblem("metrics.redisRttMs", "must be null or >= 0"));
+        }
+    }
+
+    private static boolean isDuration(Double millis) {
+        return millis == null || (Double.isFinite(millis) && millis >= 0);
     }
 
     private static boolean isUrl(String value, Set<String> schemes) {

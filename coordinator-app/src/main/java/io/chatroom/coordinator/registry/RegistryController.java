@@ -2,6 +2,7 @@ package io.chatroom.coordinator.registry;
 
 import io.chatroom.common.ChatServerInfo;
 import io.chatroom.common.ServerHeartbeat;
+import io.chatroom.coordinator.metrics.MetricsHistory;
 import io.chatroom.coordinator.registry.ServerRegistry.LiveServer;
 import io.chatroom.coordinator.web.ApiException;
 import java.util.List;
@@ -23,9 +24,11 @@ class RegistryController {
     static final String SERVER_PATH = "/api/servers/{id}";
 
     private final ServerRegistry registry;
+    private final MetricsHistory metrics;
 
-    RegistryController(ServerRegistry registry) {
+    RegistryController(ServerRegistry registry, MetricsHistory metrics) {
         this.registry = registry;
+        this.metrics = metrics;
     }
 
     @PostMapping(path = HEARTBEAT_PATH, consumes = MediaType.APPLICATION_JSON_VALUE)
@@ -33,6 +36,7 @@ class RegistryController {
     void heartbeat(@RequestBody ServerHeartbeat heartbeat) {
         HeartbeatValidation.validate(heartbeat);
         registry.heartbeat(heartbeat);
+        metrics.record(heartbeat);
     }
 
     @DeleteMapping(SERVER_PATH)

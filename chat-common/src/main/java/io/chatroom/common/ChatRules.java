@@ -43,18 +43,20 @@ public final class ChatRules {
     }
 
     /**
-     * What is stored and delivered for a text: the text without leading and trailing white space,
-     * or null if that is not 1..2000 characters. Storing the trimmed text keeps every stored and
-     * broadcast text within the limit, however much white space a client wraps it in.
+     * What is stored and delivered for a text, or null if it is not valid: the text as sent when it
+     * has at most 2000 characters, else (white space around a valid text) the trimmed text. So no
+     * stored or broadcast text is longer than the limit, however much white space a client wraps it
+     * in, and a text within the limit is kept character for character.
      */
     public static String storedText(String text) {
         if (text == null) {
             return null;
         }
         String trimmed = text.strip();
-        boolean valid =
-                !trimmed.isEmpty() && trimmed.codePointCount(0, trimmed.length()) <= TEXT_MAX;
-        return valid ? trimmed : null;
+        if (trimmed.isEmpty() || trimmed.codePointCount(0, trimmed.length()) > TEXT_MAX) {
+            return null;
+        }
+        return text.codePointCount(0, text.length()) <= TEXT_MAX ? text : trimmed;
     }
 
     /** A client message id is a short opaque token (a UUID in practice). */

@@ -52,11 +52,12 @@ class ChatRulesTests {
     }
 
     @Test
-    void storedTextIsTrimmedSoItNeverExceedsTheLimit() {
+    void storedTextNeverExceedsTheLimitAndIsKeptAsSentWithinIt() {
         String padded = "x" + " ".repeat(65_000);
 
         assertThat(ChatRules.storedText(padded)).isEqualTo("x");
-        assertThat(ChatRules.storedText("  a b  ")).isEqualTo("a b");
+        assertThat(ChatRules.storedText("  a b  ")).isEqualTo("  a b  ");
+        assertThat(ChatRules.storedText(" " + "y".repeat(2000))).isEqualTo("y".repeat(2000));
         assertThat(ChatRules.storedText("\t" + "y".repeat(2000) + "\n")).hasSize(2000);
         assertThat(ChatRules.storedText(" ".repeat(10))).isNull();
         assertThat(ChatRules.storedText("z".repeat(2001))).isNull();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 
+import io.chatroom.common.ChatServerInfo;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,7 +30,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import tools.jackson.databind.JsonNode;
 
 /**
  * The web UI in headless Chromium against a cluster of real processes (one coordinator serving the
@@ -77,9 +77,15 @@ class BrowserSystemTests {
     private static final int MESSAGES_DURING_FAILOVER = 5;
     private static final int MESSAGES_AFTER_FAILOVER = 5;
     private static final int MESSAGES_BEFORE_OUTAGE = 5;
+    // The contract's minimum: a page away for longer than 1,000 messages must fill from the
+    // archive.
+    private static final int WINDOW_SIZE = 1000;
     // Three times the chat servers' window: the page must fill 2,000 seqs from the archive.
-    private static final int MESSAGES_DURING_OUTAGE = 3 * BrowserCluster.WINDOW_SIZE;
-    // Below the per-user limit of 20/s, so nothing is refused; 6 users send 3,000 in ~30 s.
+    private static final int MESSAGES_DURING_OUTAGE = 3 * WINDOW_SIZE;
+    // The chat-apps' default per-user send limit.
+    private static final int RATE_LIMIT_PER_SECOND = 20;
+    private static final int RATE_LIMIT_BURST = 40;
+    // Below the per-user limit, so nothing is refused; 6 users send 3,000 in ~30 s.
     private static final int SENDERS = 6;
     private static final int SENDER_RATE = 17;
     private static final Duration TRAFFIC_TIMEOUT = Duration.ofMinutes(5);
@@ -140,7 +146,7 @@ class BrowserSystemTests {
 
     private final List<Browser> openBrowsers = new CopyOnWriteArrayList<>();
     private volatile String failedScenario;
-    private BrowserCluster cluster;
+    private Cluster cluster;
     private Browser alice;
     private Browser bob;
     private Browser dashboard;
@@ -150,13 +156,32 @@ class BrowserSystemTests {
         if (BrowserTestsRunnable.problem() != null) {
             return; // each test is reported as skipped, with the reason
         }
-        cluster = BrowserCluster.start();
+        // One coordinator serving the page, two chat-apps, an archiver.
+        cluster =
+                Cluster.start(
+                        new Cluster.Options(
+                                1,
+                                2,
+                                RATE_LIMIT_PER_SECOND,
+                                RATE_LIMIT_BURST,
+                                /* servesPage= */ true,
+                                // Generous for a loaded machine: a start-up timeout is not under
+                                // test.
+                                List.of(
+                                        "--spring.data.redis.timeout=10s",
+                                        "--spring.data.redis.connect-timeout=10s"),
+                                List.of("--chatroom.window-size=" + WINDOW_SIZE)));
         alice = openBrowser(ALICE);
         bob = openBrowser(BOB);
     }
 
     private Browser openBrowser(String name) {
-        return openBrowser(name, cluster.uiUrl());
+        return openBrowser(name, pageUrl("/"));
+    }
+
+    /** A page the coordinator serves; its origin is one that every app allows. */
+    private String pageUrl(String path) {
+        return cluster.coordinatorUrls().get(0) + path;
     }
 
     private Browser openBrowser(String name, String url) {
@@ -196,16 +221,13 @@ class BrowserSystemTests {
         // lag the connections by up to a heartbeat, so both may land on one. Pick bob's server
         // explicitly instead: the one the coordinator names for exclude=<alice's> (as the page's
         // own fail-over asks), which his page then reopens with.
-        JsonNode other = cluster.otherChatServer(bob.token(), alice.serverId());
+        ChatServerInfo other = cluster.otherChatServer(bob.token(), alice.serverId());
         log.info(
                 "bob was assigned {}, alice {}; bob uses {}",
                 bob.serverId(),
                 alice.serverId(),
                 other);
-        bob.useChatServer(
-                other.get("id").asString(),
-                other.get("httpUrl").asString(),
-                other.get("wsUrl").asString());
+        bob.useChatServer(other.id(), other.httpUrl(), other.wsUrl());
         assertThat(List.of(alice.serverId(), bob.serverId()))
                 .containsExactlyInAnyOrder("chat-1", "chat-2");
         assertThat(alice.connectionText()).isEqualTo("Connected to server " + alice.serverId());
@@ -256,7 +278,7 @@ class BrowserSystemTests {
             // No failed request (e.g. CORS, a 404), no script error.
             assertThat(browser.consoleErrors()).as(browser.name()).isEmpty();
         }
-        dashboard = openBrowser("dashboard", cluster.dashboardUrl());
+        dashboard = openBrowser("dashboard", pageUrl("/dashboard.html"));
         await("dashboard lists two live servers with one connection each")
                 .atMost(TIMEOUT)
                 .pollInterval(POLL)
@@ -281,7 +303,7 @@ class BrowserSystemTests {
         try {
             for (Browser user : List.of(alice, bob)) {
                 ChatClient sender =
-                        new ChatClient(List.of(cluster.coordinatorUrl()), user.name(), PASSWORD);
+                        new ChatClient(cluster.coordinatorUrls(), user.name(), PASSWORD);
                 sender.login();
                 sender.join(TRAFFIC_ROOM);
                 sender.connect(cluster.chatServerInfo(user.serverId()));
@@ -434,8 +456,7 @@ class BrowserSystemTests {
         assumeEarlierScenariosPassed();
         String room = "new-" + UUID.randomUUID().toString().substring(0, 8);
         assertThat(alice.roomList()).doesNotContain(room);
-        try (ChatClient creator =
-                new ChatClient(List.of(cluster.coordinatorUrl()), BOB, PASSWORD)) {
+        try (ChatClient creator = new ChatClient(cluster.coordinatorUrls(), BOB, PASSWORD)) {
             creator.loginAndConnect();
             creator.join(room);
             creator.send(room, "The first message of a new room");
@@ -465,7 +486,7 @@ class BrowserSystemTests {
     void f_noSeriousOrCriticalAccessibilityViolationsOnAnyPage() {
         assumeEarlierScenariosPassed();
         Map<String, List<Axe.Violation>> blocking = new java.util.LinkedHashMap<>();
-        try (Browser visitor = Browser.open("visitor", cluster.uiUrl())) {
+        try (Browser visitor = Browser.open("visitor", pageUrl("/"))) {
             visitor.awaitView("auth");
             blocking.put("login page", checkAccessibility(visitor, "login page"));
         }
@@ -621,8 +642,7 @@ class BrowserSystemTests {
             carol.register(CAROL, PASSWORD);
             carol.join(room);
             for (int i = 0; i < SENDERS; i++) {
-                ChatClient sender =
-                        ChatClient.registerNew(List.of(cluster.coordinatorUrl()), "sender");
+                ChatClient sender = ChatClient.registerNew(cluster.coordinatorUrls(), "sender");
                 sender.join(room);
                 senders.add(sender.loginAndConnect());
             }

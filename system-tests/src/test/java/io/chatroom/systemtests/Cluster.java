@@ -2,6 +2,8 @@ package io.chatroom.systemtests;
 
 import static org.awaitility.Awaitility.await;
 
+import io.chatroom.common.ChatServerInfo;
+import io.chatroom.common.RedisKeys;
 import io.chatroom.testsupport.TestInfra;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,6 +15,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -25,12 +28,13 @@ import tools.jackson.databind.JsonNode;
 /**
  * A whole cluster as OS processes: a private redis-server, a fresh PostgreSQL database, N
  * coordinators, M chat-apps and one archiver, configured like production (no dev profile, strong
- * random secrets, a private key prefix).
+ * random secrets, a private key prefix). The fault tests and the browser tests start theirs here.
  */
 final class Cluster implements AutoCloseable {
     static final String ALLOWED_ORIGIN = "http://localhost:8080";
     private static final Logger log = LoggerFactory.getLogger(Cluster.class);
     private static final Duration REGISTRY_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration LEASE_HOLD = Duration.ofMinutes(10);
 
     /**
      * Every client of a run registers from 127.0.0.1: about 130 users in the fault scenarios
@@ -39,8 +43,41 @@ final class Cluster implements AutoCloseable {
      */
     private static final int MAX_REGISTRATIONS_PER_ADDRESS = 1000;
 
-    /** How many of each app, and the per-user send limit of the chat-apps (0 = off). */
-    record Options(int coordinators, int chatApps, int rateLimitPerSecond, int rateLimitBurst) {}
+    /**
+     * How many of each app, the per-user send limit of the chat-apps (0 = off), and what the web
+     * UI's tests add.
+     *
+     * @param servesPage the page is loaded from a coordinator: every app also allows its origin
+     *     ({@code http://127.0.0.1:<port>} and {@code http://localhost:<port>}) for WebSocket and
+     *     CORS, and the coordinators tell the page where the archiver is
+     * @param appArgs more settings for every app
+     * @param chatAppArgs more settings for the chat-apps
+     */
+    record Options(
+            int coordinators,
+            int chatApps,
+            int rateLimitPerSecond,
+            int rateLimitBurst,
+            boolean servesPage,
+            List<String> appArgs,
+            List<String> chatAppArgs) {
+        Options {
+            appArgs = List.copyOf(appArgs);
+            chatAppArgs = List.copyOf(chatAppArgs);
+        }
+
+        /** A cluster for clients other than the page, with no extra settings. */
+        Options(int coordinators, int chatApps, int rateLimitPerSecond, int rateLimitBurst) {
+            this(
+                    coordinators,
+                    chatApps,
+                    rateLimitPerSecond,
+                    rateLimitBurst,
+                    false,
+                    List.of(),
+                    List.of());
+        }
+    }
 
     /**
      * Where each app runs. {@code args} are the settings of an app on the host (stores and
@@ -69,26 +106,42 @@ final class Cluster implements AutoCloseable {
         String coordinatorUrls =
                 String.join(
                         ",", coordinatorPorts.stream().map(p -> "http://127.0.0.1:" + p).toList());
+        int archiverPort = freePort();
+        // The STOMP test clients (ChatClient, RawWebSocket) send ALLOWED_ORIGIN.
+        List<String> origins = new ArrayList<>(List.of(ALLOWED_ORIGIN));
+        if (options.servesPage()) {
+            // The page is loaded from a coordinator under either host name.
+            for (int port : coordinatorPorts) {
+                origins.add("http://127.0.0.1:" + port);
+                origins.add("http://localhost:" + port);
+            }
+        }
         String runDir = SystemTestPaths.targetDir().resolve("system-run-" + keyPrefix).toString();
         List<String> common =
-                List.of(
-                        "--spring.data.redis.url=" + redis.url(),
-                        "--spring.datasource.url=" + env.database().jdbcUrl(),
-                        "--spring.datasource.username=" + env.database().username(),
-                        "--spring.datasource.password=" + env.database().password(),
-                        "--chatroom.redis.key-prefix=" + keyPrefix,
-                        "--chatroom.auth.secret=" + env.authSecret(),
-                        "--chatroom.cluster-key=" + env.clusterKey(),
-                        "--chatroom.allowed-origins=" + ALLOWED_ORIGIN,
-                        "--chatroom.coordinator.urls=" + coordinatorUrls,
-                        "--chatroom.rate-limit.messages-per-second=" + options.rateLimitPerSecond(),
-                        "--chatroom.rate-limit.burst=" + options.rateLimitBurst(),
-                        "--chatroom.backup.dir=" + runDir + "/backups",
-                        "--logging.level.root=INFO");
+                new ArrayList<>(
+                        List.of(
+                                "--spring.data.redis.url=" + redis.url(),
+                                "--spring.datasource.url=" + env.database().jdbcUrl(),
+                                "--spring.datasource.username=" + env.database().username(),
+                                "--spring.datasource.password=" + env.database().password(),
+                                "--chatroom.redis.key-prefix=" + keyPrefix,
+                                "--chatroom.auth.secret=" + env.authSecret(),
+                                "--chatroom.cluster-key=" + env.clusterKey(),
+                                "--chatroom.allowed-origins=" + String.join(",", origins),
+                                "--chatroom.coordinator.urls=" + coordinatorUrls,
+                                "--chatroom.rate-limit.messages-per-second="
+                                        + options.rateLimitPerSecond(),
+                                "--chatroom.rate-limit.burst=" + options.rateLimitBurst(),
+                                "--chatroom.backup.dir=" + runDir + "/backups",
+                                "--logging.level.root=INFO"));
+        common.addAll(options.appArgs());
         List<String> coordinatorArgs = new ArrayList<>(common);
         coordinatorArgs.add(
                 "--chatroom.auth.throttle.max-registrations-per-address="
                         + MAX_REGISTRATIONS_PER_ADDRESS);
+        if (options.servesPage()) {
+            coordinatorArgs.add("--chatroom.archiver-url=http://127.0.0.1:" + archiverPort);
+        }
         for (int i = 0; i < options.coordinators(); i++) {
             coordinators.add(
                     placement.place(
@@ -102,13 +155,14 @@ final class Cluster implements AutoCloseable {
             List<String> args = new ArrayList<>(common);
             args.add("--chatroom.server-id=chat-" + (i + 1));
             args.add("--chatroom.public-url=http://127.0.0.1:" + port);
+            args.addAll(options.chatAppArgs());
             chatApps.add(
                     placement.place(
                             "chat-" + (i + 1), SystemTestPaths.jar("chat-app"), port, args));
         }
         archiver =
                 placement.place(
-                        "archiver", SystemTestPaths.jar("archiver-app"), freePort(), common);
+                        "archiver", SystemTestPaths.jar("archiver-app"), archiverPort, common);
     }
 
     /** Starts everything and waits until every chat-app is listed by every coordinator. */
@@ -207,6 +261,72 @@ final class Cluster implements AutoCloseable {
             }
         }
         throw new IllegalStateException("No coordinator answers GET /api/servers");
+    }
+
+    /** A live chat server as {@code GET /api/servers} lists it, for a client to connect to. */
+    ChatServerInfo chatServerInfo(String id) {
+        return liveServers().stream()
+                .filter(s -> s.get("id").asString().equals(id))
+                .map(
+                        s ->
+                                new ChatServerInfo(
+                                        id, s.get("httpUrl").asString(), s.get("wsUrl").asString()))
+                .findFirst()
+                .orElseThrow(() -> new IllegalStateException(id + " is not listed"));
+    }
+
+    /** {@code GET /api/servers}: server id to its reported connection count. */
+    Map<String, Integer> connectionsByServer() {
+        Map<String, Integer> connections = new HashMap<>();
+        for (JsonNode server : liveServers()) {
+            JsonNode count = server.get("connections");
+            connections.put(server.get("id").asString(), count == null ? 0 : count.asInt());
+        }
+        return connections;
+    }
+
+    /**
+     * {@code GET /api/chat-server?exclude=<id>} on the first coordinator with the user's token:
+     * another live server, as a client failing over is told.
+     */
+    ChatServerInfo otherChatServer(String token, String excludeId) {
+        try {
+            Rest.Response response =
+                    Rest.get(
+                            coordinatorUrls().get(0) + "/api/chat-server?exclude=" + excludeId,
+                            Map.of("Authorization", "Bearer " + token));
+            if (response.status() != 200) {
+                throw new IllegalStateException(
+                        "GET /api/chat-server?exclude=" + excludeId + " answered " + response);
+            }
+            JsonNode server = response.json();
+            return new ChatServerInfo(
+                    server.get("id").asString(),
+                    server.get("httpUrl").asString(),
+                    server.get("wsUrl").asString());
+        } catch (IOException e) {
+            throw new IllegalStateException("The coordinator did not answer", e);
+        }
+    }
+
+    /**
+     * Makes the archiver lag behind the room: holds its drain lease of the room's archive shard (as
+     * a stalled second archiver would), so the room's new messages stay queued in Redis and the
+     * history API does not have them. Closing gives the lease back; the archiver then drains.
+     */
+    AutoCloseable holdArchiveLease(String room) throws IOException {
+        String lease = new RedisKeys(keyPrefix).archiveLease(RedisKeys.shardOf(room));
+        String reply =
+                redis.command(
+                        "SET", lease, "held-by-test", "PX", Long.toString(LEASE_HOLD.toMillis()));
+        if (!reply.equals("+OK")) {
+            throw new IllegalStateException("SET " + lease + " answered " + reply);
+        }
+        log.info("Holding the archive lease {} of room {}", lease, room);
+        return () -> {
+            redis.command("DEL", lease);
+            log.info("Released the archive lease {}", lease);
+        };
     }
 
     void awaitRegistered(Set<String> ids) {

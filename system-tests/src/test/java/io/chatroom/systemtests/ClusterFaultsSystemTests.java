@@ -280,8 +280,8 @@ class ClusterFaultsSystemTests {
                         .sorted(Comparator.comparingLong(AppProcess::startedNanos))
                         .map(AppProcess::name)
                         .toList();
-        ChatServerInfo slowServer = serverInfo(chatIds.get(0));
-        ChatServerInfo controlServer = serverInfo(chatIds.get(1));
+        ChatServerInfo slowServer = cluster.chatServerInfo(chatIds.get(0));
+        ChatServerInfo controlServer = cluster.chatServerInfo(chatIds.get(1));
         String slowRoom = rooms("slow", 1).get(0);
         String controlRoom = rooms("fast", 1).get(0);
         List<ChatClient> fleet = fleetOn(6, slowRoom, slowServer);
@@ -345,17 +345,6 @@ class ClusterFaultsSystemTests {
             fleet.add(client);
         }
         return fleet;
-    }
-
-    private ChatServerInfo serverInfo(String id) {
-        return cluster.liveServers().stream()
-                .filter(s -> s.get("id").asString().equals(id))
-                .map(
-                        s ->
-                                new ChatServerInfo(
-                                        id, s.get("httpUrl").asString(), s.get("wsUrl").asString()))
-                .findFirst()
-                .orElseThrow(() -> new IllegalStateException(id + " is not listed"));
     }
 
     @Test

@@ -3,9 +3,9 @@ package io.chatroom.systemtests;
 import static org.awaitility.Awaitility.await;
 
 import io.chatroom.stores.RedisBinary;
+import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
+import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -28,6 +28,7 @@ final class RedisProcess {
     private static final Logger log = LoggerFactory.getLogger(RedisProcess.class);
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
     private static final int PROBE_TIMEOUT_MILLIS = 500;
+    private static final int COMMAND_TIMEOUT_MILLIS = 5000;
 
     private final Path binary = RedisBinary.path();
     private final int port;
@@ -99,17 +100,33 @@ final class RedisProcess {
     }
 
     boolean answersPing() {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", port), PROBE_TIMEOUT_MILLIS);
-            socket.setSoTimeout(PROBE_TIMEOUT_MILLIS);
-            OutputStream out = socket.getOutputStream();
-            out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            InputStream in = socket.getInputStream();
-            byte[] reply = in.readNBytes("+PONG".length());
-            return "+PONG".equals(new String(reply, StandardCharsets.US_ASCII));
+        try {
+            return "+PONG".equals(command(PROBE_TIMEOUT_MILLIS, "PING"));
         } catch (IOException e) {
             return false;
+        }
+    }
+
+    /** One command in RESP; returns the first line of the reply (e.g. {@code +OK}). */
+    String command(String... args) throws IOException {
+        return command(COMMAND_TIMEOUT_MILLIS, args);
+    }
+
+    private String command(int timeoutMillis, String... args) throws IOException {
+        StringBuilder command = new StringBuilder("*").append(args.length).append("\r\n");
+        for (String arg : args) {
+            byte[] bytes = arg.getBytes(StandardCharsets.UTF_8);
+            command.append('$').append(bytes.length).append("\r\n").append(arg).append("\r\n");
+        }
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), timeoutMillis);
+            socket.setSoTimeout(timeoutMillis);
+            socket.getOutputStream().write(command.toString().getBytes(StandardCharsets.UTF_8));
+            socket.getOutputStream().flush();
+            BufferedReader reply =
+                    new BufferedReader(
+                            new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+            return String.valueOf(reply.readLine());
         }
     }
 }

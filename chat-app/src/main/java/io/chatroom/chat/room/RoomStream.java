@@ -76,10 +76,6 @@ final class RoomStream {
         return subscribers.isEmpty();
     }
 
-    int size() {
-        return subscribers.size();
-    }
-
     /**
      * Adds a subscriber: writes its replay, then a receipt if asked for; later messages follow
      * live. Returns false, adding nothing, when the session is no longer open.

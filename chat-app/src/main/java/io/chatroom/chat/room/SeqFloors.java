@@ -34,8 +34,4 @@ final class SeqFloors {
     synchronized void note(String room, long seq) {
         floors.merge(room, seq, Math::max);
     }
-
-    synchronized int size() {
-        return floors.size();
-    }
 }

@@ -52,9 +52,4 @@ final class SessionSubscriptions {
         Map<String, Target> subs = bySession.remove(sessionId);
         return subs == null ? Map.of() : subs;
     }
-
-    /** Sessions with at least one subscription. */
-    int sessions() {
-        return bySession.size();
-    }
 }

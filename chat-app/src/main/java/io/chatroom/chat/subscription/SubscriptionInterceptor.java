@@ -170,11 +170,6 @@ public class SubscriptionInterceptor implements ChannelInterceptor {
         }
     }
 
-    /** Sessions that have subscriptions, for tests and meters. */
-    int sessionsWithSubscriptions() {
-        return subscriptions.sessions();
-    }
-
     private Replay replayOf(StompHeaderAccessor accessor) {
         String resumeAfter = accessor.getFirstNativeHeader(ChatRules.RESUME_AFTER_HEADER);
         String history = accessor.getFirstNativeHeader(ChatRules.HISTORY_HEADER);

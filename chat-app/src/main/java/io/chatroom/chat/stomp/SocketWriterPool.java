@@ -14,15 +14,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs the outboxes' drains on a few threads, one per core, that take turns over every session with
- * frames queued. A thread that drains one session after another writes each session's frames in one
- * batch and never sleeps while work is queued, where a thread per busy session would wake and sleep
- * for every frame.
+ * frames queued. A drain joins what one session has queued and starts an asynchronous send, so a
+ * thread never waits on a client; a thread per busy session would wake and sleep for every frame.
  *
- * <p>A blocking socket write only waits when a client stopped reading and its socket buffers are
- * full. So that such a client cannot stall the sessions queued behind it, a watchdog detaches a
- * thread that has been inside one drain longer than {@code stallAfter}: a new thread takes its
- * place, and the detached one ends once its write returns (or the send time limit closes the
- * session). Threads never exceed {@code maxThreads}.
+ * <p>The one step that can still block is the close frame to a client that stopped reading (it
+ * gives up after a short timeout). So that it cannot hold back the sessions queued behind it, a
+ * watchdog detaches a thread that has been inside one drain longer than {@code stallAfter}: a new
+ * thread takes its place, and the detached one ends once its call returns. Threads never exceed
+ * {@code maxThreads}.
  */
 public final class SocketWriterPool implements Executor {
     private static final Logger log = LoggerFactory.getLogger(SocketWriterPool.class);

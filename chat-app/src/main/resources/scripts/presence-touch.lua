@@ -8,4 +8,8 @@ for i = 2, #ARGV do
   redis.call('ZADD', KEYS[1], expires, ARGV[i])
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', nowMillis)
+-- The set itself expires with its last entry, so a room nobody is in leaves no key behind.
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]))
+end
 return nowMillis

@@ -119,15 +119,27 @@ public class PresenceTracker {
     void refresh() {
         try {
             for (Map.Entry<String, Map<String, Integer>> room : local.entrySet()) {
+                List<String> users = new ArrayList<>(room.getValue().keySet());
                 List<String> args = new ArrayList<>();
                 args.add(ttl);
-                for (String user : room.getValue().keySet()) {
+                for (String user : users) {
                     args.add(user + "@" + serverId);
                 }
                 redis.execute(touch, List.of(keys.roomPresence(room.getKey())), args.toArray());
+                // A user who left while this refresh was writing must not linger until expiry.
+                for (String user : users) {
+                    if (!isLocal(room.getKey(), user)) {
+                        write(room.getKey(), user, false);
+                    }
+                }
             }
         } catch (DataAccessException e) {
             log.debug("presence refresh failed: {}", e.toString());
         }
+    }
+
+    private synchronized boolean isLocal(String room, String user) {
+        Map<String, Integer> users = local.get(room);
+        return users != null && users.containsKey(user);
     }
 }

@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -31,6 +32,20 @@ import java.util.concurrent.TimeoutException;
  * servers.
  */
 public final class Cluster implements AutoCloseable {
+    /**
+     * The WebSocket URL client {@code index} connects to: round robin over {@code servers} when
+     * given, else the server its login was assigned; records the chosen server's HTTP URL in {@code
+     * used} (for the CPU probes).
+     */
+    static String wsUrl(Login login, List<ChatServer> servers, int index, Set<String> used) {
+        ChatServer server =
+                servers == null || servers.isEmpty()
+                        ? login.chatServer()
+                        : servers.get(index % servers.size());
+        used.add(server.httpUrl());
+        return server.wsUrl();
+    }
+
     private static final Duration HTTP_CONNECT_TIMEOUT = Duration.ofSeconds(10);
     private static final long CONNECT_TIMEOUT_SECONDS = 60;
 

@@ -113,12 +113,7 @@ public final class FanOut implements AutoCloseable {
     }
 
     private String wsUrl(Login login, int index) {
-        ChatServer server =
-                shape.servers() == null || shape.servers().isEmpty()
-                        ? login.chatServer()
-                        : shape.servers().get(index % shape.servers().size());
-        usedServerUrls.add(server.httpUrl());
-        return server.wsUrl();
+        return Cluster.wsUrl(login, shape.servers(), index, usedServerUrls);
     }
 
     /** Sends messages until every receiver has one, so all subscriptions are known to be live. */

@@ -103,12 +103,7 @@ public final class Rooms implements AutoCloseable {
     }
 
     private String wsUrl(Login login, int index) {
-        ChatServer server =
-                shape.servers() == null || shape.servers().isEmpty()
-                        ? login.chatServer()
-                        : shape.servers().get(index % shape.servers().size());
-        usedServerUrls.add(server.httpUrl());
-        return server.wsUrl();
+        return Cluster.wsUrl(login, shape.servers(), index, usedServerUrls);
     }
 
     private Member first(int room) {

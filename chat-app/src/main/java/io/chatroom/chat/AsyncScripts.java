@@ -25,12 +25,16 @@ import org.springframework.stereotype.Component;
  * same Lettuce client as the rest of the app (same reconnect policy). Commands on one connection
  * run in the order they were issued, so two calls issued one after the other are executed by Redis
  * in that order. A call that gets no answer within {@code spring.data.redis.timeout} fails; like a
- * timed-out blocking call, it may still take effect later (message appends are idempotent).
+ * timed-out blocking call, it may still take effect later (message appends are idempotent). That
+ * timeout is Lettuce's own command timeout, which Spring Boot's client options turn on; a second
+ * timer per call ({@code orTimeout}) is added only where they do not, because it costs an update of
+ * a shared delay queue and often a thread wake-up per message.
  */
 @Component
 public class AsyncScripts implements DisposableBean {
     private final LettuceConnectionFactory factory;
     private final long timeoutMillis;
+    private final boolean clientTimesOut;
     private volatile StatefulConnection<byte[], byte[]> connection;
     private volatile RedisScriptingAsyncCommands<byte[], byte[]> commands;
 
@@ -39,6 +43,11 @@ public class AsyncScripts implements DisposableBean {
             @Value("${spring.data.redis.timeout:2s}") Duration timeout) {
         this.factory = factory;
         this.timeoutMillis = timeout.toMillis();
+        this.clientTimesOut =
+                factory.getClientConfiguration()
+                        .getClientOptions()
+                        .map(options -> options.getTimeoutOptions().isTimeoutCommands())
+                        .orElse(false);
     }
 
     /** Evaluates a script returning a list, by its SHA first and by its text on NOSCRIPT. */
@@ -48,7 +57,8 @@ public class AsyncScripts implements DisposableBean {
         CompletableFuture<List<Object>> bySha =
                 redis.<List<Object>>evalsha(script.getSha1(), ScriptOutputType.MULTI, keys, args)
                         .toCompletableFuture();
-        return bySha.exceptionallyCompose(
+        CompletableFuture<List<Object>> result =
+                bySha.exceptionallyCompose(
                         failure ->
                                 isNoScript(failure)
                                         ? redis.<List<Object>>eval(
@@ -58,8 +68,8 @@ public class AsyncScripts implements DisposableBean {
                                                         keys,
                                                         args)
                                                 .toCompletableFuture()
-                                        : CompletableFuture.failedFuture(failure))
-                .orTimeout(timeoutMillis, TimeUnit.MILLISECONDS);
+                                        : CompletableFuture.failedFuture(failure));
+        return clientTimesOut ? result : result.orTimeout(timeoutMillis, TimeUnit.MILLISECONDS);
     }
 
     private RedisScriptingAsyncCommands<byte[], byte[]> commands() {

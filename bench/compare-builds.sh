@@ -11,6 +11,8 @@
 # throughput (exp1: deliveries/s, rooms: messages/s) and server CPU (per delivery, per message)
 # and their medians; the JSON results stay in
 # bench/results. Needs the jars built: ./mvnw -B -q -DskipTests package.
+# OLD_JAVA / NEW_JAVA (default: JAVA_HOME's java, else the PATH's) run each build on its own JDK:
+# the same jar twice with two JDKs compares the JDKs.
 set -euo pipefail
 cd -P "$(dirname "$0")/.."
 
@@ -29,6 +31,8 @@ if [ ${#bench_args[@]} -eq 0 ]; then
 fi
 
 java=${JAVA_HOME:+$JAVA_HOME/bin/}java
+old_java=${OLD_JAVA:-$java}
+new_java=${NEW_JAVA:-$java}
 prefix="cmp-$$"
 db=chatroom_cmp
 work=$(mktemp -d)
@@ -67,7 +71,9 @@ coordinator_pid=$!
 await_up 9180
 
 run_one() { # label jar round
-  "$java" -jar "$2" --server.port=9181 --chatroom.server-id="cmp-$1" \
+  local app_java=$old_java
+  [ "$1" = new ] && app_java=$new_java
+  "$app_java" -jar "$2" --server.port=9181 --chatroom.server-id="cmp-$1" \
     --chatroom.coordinator.urls=http://localhost:9180 --chatroom.rate-limit.messages-per-second=0 \
     --chatroom.allowed-origins=http://localhost:9180 \
     "${common[@]}" >"$work/chat-$1-$3.log" 2>&1 &
@@ -93,6 +99,8 @@ print(f'{sys.argv[2]}\t{sys.argv[3]}\t{rate:.0f}\t{cpu:.2f}\t{bad}\t{sys.argv[1]
 PY
 }
 
+echo "old: $old_jar on $("$old_java" -version 2>&1 | head -1)"
+echo "new: $new_jar on $("$new_java" -version 2>&1 | head -1)"
 for round in $(seq 1 "$rounds"); do
   run_one old "$old_jar" "$round"
   run_one new "$new_jar" "$round"

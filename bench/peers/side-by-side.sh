@@ -15,6 +15,7 @@
 #   SERVERS [1]                chat-apps / Socket.IO servers used by rooms (exp1 always uses one)
 #   SIO_PORT [3101]            first Socket.IO port (SERVERS ports from there)
 #   COORDINATOR [http://localhost:8080]
+#   ARCHIVER [http://localhost:8090]   its CPU during Chatroom's rooms steps (archiver CPU µs/message)
 #   STEP_TIMEOUT [900]         seconds one step may take before it is killed
 #   LABEL [run]                a name for this run (e.g. before / after), recorded in the output
 #   OUT [bench/results/side-by-side-<LABEL>-<UTC time>]
@@ -35,6 +36,7 @@ ROOMS_WARMUP="${ROOMS_WARMUP:-10}"
 SERVERS="${SERVERS:-1}"
 SIO_PORT="${SIO_PORT:-3101}"
 COORDINATOR="${COORDINATOR:-http://localhost:8080}"
+ARCHIVER="${ARCHIVER:-http://localhost:8090}"   # its CPU is measured during rooms
 STEP_TIMEOUT="${STEP_TIMEOUT:-900}"
 LABEL="${LABEL:-run}"
 OUT="${OUT:-bench/results/side-by-side-$LABEL-$(date -u +%Y%m%d-%H%M%S)}"
@@ -174,7 +176,8 @@ for round in $(seq 1 "$ROUNDS"); do
     --messages "$EXP1_MESSAGES" --clients "$EXP1_CLIENTS" --inflight "$EXP1_INFLIGHT" \
     --warmup "$EXP1_WARMUP"
   chatroom_step rooms "$round" --rooms "$ROOMS" --members "$MEMBERS" \
-    --messages "$ROOM_MESSAGES" --window "$WINDOW" --warmup "$ROOMS_WARMUP" --servers "$SERVERS"
+    --messages "$ROOM_MESSAGES" --window "$WINDOW" --warmup "$ROOMS_WARMUP" --servers "$SERVERS" \
+    --archiver "$ARCHIVER"
   socketio_step rooms "$round" --urls "$sio_urls" --pids "$sio_pids" --rooms "$ROOMS" \
     --members "$MEMBERS" --messages "$ROOM_MESSAGES" --window "$WINDOW" --warmup "$ROOMS_WARMUP"
 done

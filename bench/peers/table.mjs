@@ -31,6 +31,9 @@ function point(file, peer) {
         ? null
         : (p.serverCpuSeconds * 1e6) / p.messages;
   const redisPerMessage = p.redisCpuSeconds == null ? null : (p.redisCpuSeconds * 1e6) / p.messages;
+  // Chatroom's rooms run with --archiver: its CPU in the measured window, per message.
+  const archiver = r.extra?.archiverCpuSeconds;
+  const archiverPerMessage = archiver == null ? null : (archiver * 1e6) / p.messages;
   return {
     file: path.basename(file),
     messagesPerSecond: p.messagesPerSecond,
@@ -38,6 +41,7 @@ function point(file, peer) {
     cpuPerDelivery: p.serverCpuMicrosPerDelivery,
     cpuPerMessage: perMessage,
     redisPerMessage,
+    archiverPerMessage,
     p50: p.latency?.p50,
     p99: p.latency?.p99,
     generatorPerDelivery: p.generatorCpuMicrosPerDelivery,
@@ -68,14 +72,14 @@ const scenarios = [
   ["rooms", "messagesPerSecond", "msgs/s", "cpuPerMessage", "server CPU µs/message"],
 ];
 lines.push(
-  "| scenario | peer | rounds | msgs/s | deliveries/s | server CPU µs/delivery | server CPU µs/message | Redis CPU µs/message | p50 ms | p99 ms | generator CPU µs/delivery | lost+dup+ooo+errors |",
+  "| scenario | peer | rounds | msgs/s | deliveries/s | server CPU µs/delivery | server CPU µs/message | Redis CPU µs/message | archiver CPU µs/message | p50 ms | p99 ms | generator CPU µs/delivery | lost+dup+ooo+errors |",
 );
-lines.push("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+lines.push("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
 for (const [scenario] of scenarios) {
   for (const peer of ["Chatroom", "Socket.IO"]) {
     const pts = rows[`${scenario}|${peer}`] ?? [];
     const med = {};
-    for (const k of ["messagesPerSecond", "deliveriesPerSecond", "cpuPerDelivery", "cpuPerMessage", "redisPerMessage", "p50", "p99", "generatorPerDelivery"]) {
+    for (const k of ["messagesPerSecond", "deliveriesPerSecond", "cpuPerDelivery", "cpuPerMessage", "redisPerMessage", "archiverPerMessage", "p50", "p99", "generatorPerDelivery"]) {
       med[k] = median(pts.map((p) => p[k]));
     }
     med.errors = pts.reduce((a, p) => a + (p.errors ?? 0), 0);
@@ -83,7 +87,7 @@ for (const [scenario] of scenarios) {
     med.files = pts.map((p) => p.file);
     summary[`${scenario}|${peer}`] = med;
     lines.push(
-      `| ${scenario} | ${peer} | ${med.rounds} | ${fmt(med.messagesPerSecond)} | ${fmt(med.deliveriesPerSecond)} | ${fmt(med.cpuPerDelivery, 2)} | ${fmt(med.cpuPerMessage, 1)} | ${fmt(med.redisPerMessage, 1)} | ${fmt(med.p50, 1)} | ${fmt(med.p99, 1)} | ${fmt(med.generatorPerDelivery, 2)} | ${med.errors} |`,
+      `| ${scenario} | ${peer} | ${med.rounds} | ${fmt(med.messagesPerSecond)} | ${fmt(med.deliveriesPerSecond)} | ${fmt(med.cpuPerDelivery, 2)} | ${fmt(med.cpuPerMessage, 1)} | ${fmt(med.redisPerMessage, 1)} | ${fmt(med.archiverPerMessage, 1)} | ${fmt(med.p50, 1)} | ${fmt(med.p99, 1)} | ${fmt(med.generatorPerDelivery, 2)} | ${med.errors} |`,
     );
   }
 }

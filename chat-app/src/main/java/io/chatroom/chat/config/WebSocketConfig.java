@@ -18,6 +18,7 @@ import org.springframework.web.socket.config.annotation.WebSocketMessageBrokerCo
 import org.springframework.web.socket.config.annotation.WebSocketTransportRegistration;
 import org.springframework.web.socket.messaging.StompSubProtocolErrorHandler;
 import org.springframework.web.socket.server.standard.ServletServerContainerFactoryBean;
+import org.springframework.web.socket.server.support.DefaultHandshakeHandler;
 
 /**
  * STOMP 1.2 over plain WebSocket at {@code /ws}. The simple broker only carries the per-user queues
@@ -69,6 +70,7 @@ class WebSocketConfig implements WebSocketMessageBrokerConfigurer {
     @Override
     public void registerStompEndpoints(StompEndpointRegistry registry) {
         registry.addEndpoint("/ws")
+                .setHandshakeHandler(new DefaultHandshakeHandler(new HeaderlessUpgradeStrategy()))
                 .setAllowedOrigins(properties.allowedOrigins().toArray(String[]::new));
         registry.setErrorHandler(errorFrames);
         // Frames of one session are handled in the order they arrived: a client's two SENDs get

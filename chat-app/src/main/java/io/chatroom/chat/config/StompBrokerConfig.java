@@ -76,7 +76,7 @@ class StompBrokerConfig extends DelegatingWebSocketMessageBrokerConfiguration
                         socketWriters,
                         properties.limits().sendBufferSizeLimit(),
                         sessionRegistry::decorated,
-                        WebSocketConfig.CONTAINER_BUFFER_SIZE,
+                        WebSocketConfig.TEXT_BUFFER_CHARS,
                         meters);
         handler.setPhase(getPhase());
         sendTimeouts.scheduleWithFixedDelay(handler::checkSendTimeouts, SEND_TIMEOUT_CHECK);

@@ -28,12 +28,17 @@ import org.springframework.web.socket.server.support.DefaultHandshakeHandler;
 @Configuration(proxyBeanMethods = false)
 class WebSocketConfig implements WebSocketMessageBrokerConfigurer {
     /**
-     * The container's receive buffers, allocated for every connection (the text one twice over, as
-     * chars). Longer WebSocket messages arrive in parts of this size, joined by the STOMP decoder
-     * up to {@code chatroom.limits.message-size-limit}, so an idle connection costs a few KB, not
-     * the size of the largest legal frame.
+     * The container's receive buffer for text messages, in chars (two bytes each), allocated for
+     * every connection. Longer WebSocket messages arrive in parts of this size, joined by the STOMP
+     * decoder up to {@code chatroom.limits.message-size-limit}, so an idle connection costs a few
+     * KB, not the size of the largest legal frame. A SEND with up to about 850 chars of text
+     * arrives whole; not much smaller, because a frame without a content-length header is parsed
+     * again at every part.
      */
-    static final int CONTAINER_BUFFER_SIZE = 2 * 1024;
+    static final int TEXT_BUFFER_CHARS = 1024;
+
+    /** The same for binary messages, which stock clients send only when told to. */
+    private static final int BINARY_BUFFER_BYTES = 512;
 
     /**
      * The connector's read and write buffers of every socket (Tomcat's default: 8 KB each); a
@@ -123,8 +128,8 @@ class WebSocketConfig implements WebSocketMessageBrokerConfigurer {
     @Bean
     ServletServerContainerFactoryBean webSocketContainer() {
         ServletServerContainerFactoryBean container = new ServletServerContainerFactoryBean();
-        container.setMaxTextMessageBufferSize(CONTAINER_BUFFER_SIZE);
-        container.setMaxBinaryMessageBufferSize(CONTAINER_BUFFER_SIZE);
+        container.setMaxTextMessageBufferSize(TEXT_BUFFER_CHARS);
+        container.setMaxBinaryMessageBufferSize(BINARY_BUFFER_BYTES);
         return container;
     }
 }

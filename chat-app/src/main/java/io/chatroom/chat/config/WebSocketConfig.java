@@ -41,11 +41,19 @@ class WebSocketConfig implements WebSocketMessageBrokerConfigurer {
     private static final int BINARY_BUFFER_BYTES = 512;
 
     /**
-     * The connector's read and write buffers of every socket (Tomcat's default: 8 KB each); a
-     * WebSocket connection keeps both for its lifetime, and reads and writes larger than this go to
-     * the socket directly.
+     * The connector's read buffer of every socket (Tomcat's default: 8 KB), kept for the
+     * connection's lifetime. One read from the socket takes at most this much; a WebSocket read
+     * goes straight into Tomcat's WebSocket input buffer when that has room for it.
      */
-    private static final String SOCKET_BUFFER_SIZE = "4096";
+    private static final String SOCKET_READ_BUFFER = "1024";
+
+    /**
+     * The connector's write buffer of every socket (Tomcat's default: 8 KB), kept for the
+     * connection's lifetime. Only HTTP responses pass through it (the handshake's 101, the
+     * actuator's answers), in pieces of this size; WebSocket frames are written to the socket from
+     * their own buffers.
+     */
+    private static final String SOCKET_WRITE_BUFFER = "512";
 
     private final ChatroomProperties properties;
     private final InboundFrameGuard guard;
@@ -116,8 +124,8 @@ class WebSocketConfig implements WebSocketMessageBrokerConfigurer {
     TomcatConnectorCustomizer smallSocketBuffers() {
         int kernelSendBuffer = properties.limits().socketSendBuffer();
         return connector -> {
-            connector.setProperty("socket.appReadBufSize", SOCKET_BUFFER_SIZE);
-            connector.setProperty("socket.appWriteBufSize", SOCKET_BUFFER_SIZE);
+            connector.setProperty("socket.appReadBufSize", SOCKET_READ_BUFFER);
+            connector.setProperty("socket.appWriteBufSize", SOCKET_WRITE_BUFFER);
             if (kernelSendBuffer > 0) {
                 // Bounds what the kernel holds for a client that stops reading.
                 connector.setProperty("socket.txBufSize", Integer.toString(kernelSendBuffer));

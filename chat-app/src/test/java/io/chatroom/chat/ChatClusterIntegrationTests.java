@@ -11,6 +11,8 @@ import io.chatroom.common.Presence;
 import io.chatroom.common.RedisKeys;
 import io.chatroom.common.SendAck;
 import io.chatroom.testsupport.TestInfra;
+import jakarta.websocket.ContainerProvider;
+import jakarta.websocket.WebSocketContainer;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -197,7 +199,13 @@ class ChatClusterIntegrationTests {
     private static StompSession springClient(
             ChatNode node, String user, String room, BlockingQueue<ChatMessage> sink)
             throws Exception {
-        WebSocketStompClient stomp = new WebSocketStompClient(new StandardWebSocketClient());
+        // Tomcat's client sizes its whole-message buffer by the property that sizes the server's
+        // I/O buffers (set for this JVM by ChatNode, as the jar sets it); the server sends up to
+        // 64 K chars in one message, and a browser takes any size.
+        WebSocketContainer container = ContainerProvider.getWebSocketContainer();
+        container.setDefaultMaxTextMessageBufferSize(64 * 1024);
+        WebSocketStompClient stomp =
+                new WebSocketStompClient(new StandardWebSocketClient(container));
         stomp.setMessageConverter(new SimpleMessageConverter());
         ThreadPoolTaskScheduler receipts = new ThreadPoolTaskScheduler();
         receipts.initialize();

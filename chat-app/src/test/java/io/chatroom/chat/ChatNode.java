@@ -18,6 +18,8 @@ final class ChatNode implements AutoCloseable {
 
     static ChatNode start(
             TestInfra.Env env, String serverId, String coordinatorUrl, Map<String, Object> extra) {
+        // The buffer size the jar runs with (read once, by the first app the test JVM starts).
+        ChatApplication.useSmallWebSocketBuffers();
         Map<String, Object> props = new HashMap<>();
         props.put("server.port", "0");
         props.put("spring.main.banner-mode", "off");

@@ -8,12 +8,17 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.context.ApplicationEvent;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.messaging.simp.user.SimpUserRegistry;
 import org.springframework.messaging.support.AbstractSubscribableChannel;
 import org.springframework.scheduling.TaskScheduler;
 import org.springframework.web.socket.WebSocketHandler;
 import org.springframework.web.socket.config.annotation.DelegatingWebSocketMessageBrokerConfiguration;
+import org.springframework.web.socket.messaging.DefaultSimpUserRegistry;
+import org.springframework.web.socket.messaging.SessionConnectedEvent;
+import org.springframework.web.socket.messaging.SessionDisconnectEvent;
 
 /**
  * Spring's STOMP message broker setup (what {@code @EnableWebSocketMessageBroker} imports, applying
@@ -76,10 +81,33 @@ class StompBrokerConfig extends DelegatingWebSocketMessageBrokerConfiguration
                         socketWriters,
                         properties.limits().sendBufferSizeLimit(),
                         sessionRegistry::decorated,
-                        WebSocketConfig.CONTAINER_BUFFER_SIZE,
+                        WebSocketConfig.TEXT_BUFFER_CHARS,
                         meters);
         handler.setPhase(getPhase());
         sendTimeouts.scheduleWithFixedDelay(handler::checkSendTimeouts, SEND_TIMEOUT_CHECK);
         return handler;
+    }
+
+    /**
+     * Spring's user registry, which finds the sessions of a user for {@code /user/...}
+     * destinations, without its record of every subscription of every session: nothing here reads
+     * it, and an idle connection would keep a few hundred bytes per subscription in it.
+     */
+    @Override
+    protected SimpUserRegistry createLocalUserRegistry(Integer order) {
+        DefaultSimpUserRegistry registry = new SessionsOnlyUserRegistry();
+        if (order != null) {
+            registry.setOrder(order);
+        }
+        return registry;
+    }
+
+    /** Users and their sessions, from the connected and disconnect events only. */
+    private static final class SessionsOnlyUserRegistry extends DefaultSimpUserRegistry {
+        @Override
+        public boolean supportsEventType(Class<? extends ApplicationEvent> eventType) {
+            return SessionConnectedEvent.class.isAssignableFrom(eventType)
+                    || SessionDisconnectEvent.class.isAssignableFrom(eventType);
+        }
     }
 }

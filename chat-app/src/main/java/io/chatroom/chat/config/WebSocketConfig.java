@@ -18,6 +18,7 @@ import org.springframework.web.socket.config.annotation.WebSocketMessageBrokerCo
 import org.springframework.web.socket.config.annotation.WebSocketTransportRegistration;
 import org.springframework.web.socket.messaging.StompSubProtocolErrorHandler;
 import org.springframework.web.socket.server.standard.ServletServerContainerFactoryBean;
+import org.springframework.web.socket.server.support.DefaultHandshakeHandler;
 
 /**
  * STOMP 1.2 over plain WebSocket at {@code /ws}. The simple broker only carries the per-user queues
@@ -27,19 +28,32 @@ import org.springframework.web.socket.server.standard.ServletServerContainerFact
 @Configuration(proxyBeanMethods = false)
 class WebSocketConfig implements WebSocketMessageBrokerConfigurer {
     /**
-     * The container's receive buffers, allocated for every connection (the text one twice over, as
-     * chars). Longer WebSocket messages arrive in parts of this size, joined by the STOMP decoder
-     * up to {@code chatroom.limits.message-size-limit}, so an idle connection costs a few KB, not
-     * the size of the largest legal frame.
+     * The container's receive buffer for text messages, in chars (two bytes each), allocated for
+     * every connection. Longer WebSocket messages arrive in parts of this size, joined by the STOMP
+     * decoder up to {@code chatroom.limits.message-size-limit}, so an idle connection costs a few
+     * KB, not the size of the largest legal frame. A SEND with up to about 850 chars of text
+     * arrives whole; not much smaller, because a frame without a content-length header is parsed
+     * again at every part.
      */
-    static final int CONTAINER_BUFFER_SIZE = 2 * 1024;
+    static final int TEXT_BUFFER_CHARS = 1024;
+
+    /** The same for binary messages, which stock clients send only when told to. */
+    private static final int BINARY_BUFFER_BYTES = 512;
 
     /**
-     * The connector's read and write buffers of every socket (Tomcat's default: 8 KB each); a
-     * WebSocket connection keeps both for its lifetime, and reads and writes larger than this go to
-     * the socket directly.
+     * The connector's read buffer of every socket (Tomcat's default: 8 KB), kept for the
+     * connection's lifetime. One read from the socket takes at most this much; a WebSocket read
+     * goes straight into Tomcat's WebSocket input buffer when that has room for it.
      */
-    private static final String SOCKET_BUFFER_SIZE = "4096";
+    private static final String SOCKET_READ_BUFFER = "1024";
+
+    /**
+     * The connector's write buffer of every socket (Tomcat's default: 8 KB), kept for the
+     * connection's lifetime. Only HTTP responses pass through it (the handshake's 101, the
+     * actuator's answers), in pieces of this size; WebSocket frames are written to the socket from
+     * their own buffers.
+     */
+    private static final String SOCKET_WRITE_BUFFER = "512";
 
     private final ChatroomProperties properties;
     private final InboundFrameGuard guard;
@@ -69,6 +83,7 @@ class WebSocketConfig implements WebSocketMessageBrokerConfigurer {
     @Override
     public void registerStompEndpoints(StompEndpointRegistry registry) {
         registry.addEndpoint("/ws")
+                .setHandshakeHandler(new DefaultHandshakeHandler(new HeaderlessUpgradeStrategy()))
                 .setAllowedOrigins(properties.allowedOrigins().toArray(String[]::new));
         registry.setErrorHandler(errorFrames);
         // Frames of one session are handled in the order they arrived: a client's two SENDs get
@@ -109,8 +124,8 @@ class WebSocketConfig implements WebSocketMessageBrokerConfigurer {
     TomcatConnectorCustomizer smallSocketBuffers() {
         int kernelSendBuffer = properties.limits().socketSendBuffer();
         return connector -> {
-            connector.setProperty("socket.appReadBufSize", SOCKET_BUFFER_SIZE);
-            connector.setProperty("socket.appWriteBufSize", SOCKET_BUFFER_SIZE);
+            connector.setProperty("socket.appReadBufSize", SOCKET_READ_BUFFER);
+            connector.setProperty("socket.appWriteBufSize", SOCKET_WRITE_BUFFER);
             if (kernelSendBuffer > 0) {
                 // Bounds what the kernel holds for a client that stops reading.
                 connector.setProperty("socket.txBufSize", Integer.toString(kernelSendBuffer));
@@ -121,8 +136,8 @@ class WebSocketConfig implements WebSocketMessageBrokerConfigurer {
     @Bean
     ServletServerContainerFactoryBean webSocketContainer() {
         ServletServerContainerFactoryBean container = new ServletServerContainerFactoryBean();
-        container.setMaxTextMessageBufferSize(CONTAINER_BUFFER_SIZE);
-        container.setMaxBinaryMessageBufferSize(CONTAINER_BUFFER_SIZE);
+        container.setMaxTextMessageBufferSize(TEXT_BUFFER_CHARS);
+        container.setMaxBinaryMessageBufferSize(BINARY_BUFFER_BYTES);
         return container;
     }
 }

@@ -181,6 +181,17 @@ final class LocalCluster {
                             + ", data in .run/postgres, log .run/logs/postgres.log";
         }
         console.line(String.format("  %-11s %-9s %s", "PostgreSQL", pg.source().label(), pgWhere));
+        // Figures depend on the JDK: say which one runs the apps.
+        console.line(
+                String.format(
+                        "  %-11s %-9s %s",
+                        "Java",
+                        Runtime.version().feature(),
+                        System.getProperty("java.vm.name")
+                                + " "
+                                + Runtime.version()
+                                + " in "
+                                + System.getProperty("java.home")));
 
         // Environment rather than arguments: a password must not show up in `ps`.
         Map<String, String> storeEnv = new HashMap<>();

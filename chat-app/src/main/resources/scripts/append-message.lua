@@ -3,7 +3,8 @@
 -- ARGV: 1 message id, 2 room, 3 sender (JSON string literal), 4 text (JSON string literal),
 --       5 window size, 6 idempotency ttl seconds, 7 pub/sub channel, 8 floor: the highest seq
 --       the caller knows was given out in the room (a counter below it is raised first, so a
---       Redis that came back with older data never gives out a seq twice)
+--       Redis that came back with older data never gives out a seq twice), 9 how to publish:
+--       PUBLISH (single Redis), SPUBLISH (Redis Cluster: the channel shares the keys' slot)
 -- Returns {1, seq, raised} for a new message (raised: 1 if the counter was below the floor),
 -- {2, seq, 0} for a retry of a known clientMessageId, {0, 0, 0} when the seq counter is missing
 -- (the caller seeds it from the archive and retries).
@@ -55,5 +56,5 @@ if redis.call('ZCARD', KEYS[3]) > windowSize then
 end
 redis.call('RPUSH', KEYS[4], json)
 redis.call('SET', KEYS[1], seq, 'EX', tonumber(ARGV[6]))
-redis.call('PUBLISH', ARGV[7], json)
+redis.call(ARGV[9], ARGV[7], json)
 return {1, seq, raised}

@@ -3,6 +3,7 @@ package io.chatroom.chat.room;
 import io.chatroom.chat.AsyncScripts;
 import io.chatroom.chat.ChatException;
 import io.chatroom.chat.ChatroomProperties;
+import io.chatroom.chat.RedisPubSub;
 import io.chatroom.chat.RedisScripts;
 import io.chatroom.common.ErrorCodes;
 import io.chatroom.common.RedisKeys;
@@ -44,6 +45,9 @@ class RedisRoomLog implements RoomLog {
     private static final long NEW_MESSAGE = 1;
     private static final long RETRY = 2;
 
+    /** Index of the floor among the append script's arguments (ARGV[8]). */
+    private static final int FLOOR_ARG = 7;
+
     /** Seeding happens once per room; a second NOSEQ right after means a concurrent wipe. */
     private static final int MAX_SEED_ATTEMPTS = 3;
 
@@ -63,6 +67,7 @@ class RedisRoomLog implements RoomLog {
     private final byte[] windowSize;
     private final byte[] idempotencyTtlSeconds;
     private final AsyncScripts scripts;
+    private final byte[] publishCommand;
     private final Executor slowPath;
     private final Timer redisLatency;
     private final Counter raised;
@@ -76,6 +81,7 @@ class RedisRoomLog implements RoomLog {
             ChatroomProperties properties,
             MeterRegistry meters,
             AsyncScripts scripts,
+            RedisPubSub pubSub,
             @Qualifier("chatTaskScheduler") Executor slowPath) {
         this.redis = redis;
         this.jdbc = jdbc;
@@ -87,6 +93,7 @@ class RedisRoomLog implements RoomLog {
         this.windowSize = bytes(Integer.toString(properties.windowSize()));
         this.idempotencyTtlSeconds = bytes(Long.toString(properties.idempotencyTtl().toSeconds()));
         this.scripts = scripts;
+        this.publishCommand = bytes(pubSub.sharded() ? "SPUBLISH" : "PUBLISH");
         this.slowPath = slowPath;
         this.redisLatency =
                 Timer.builder("chatroom.redis.latency")
@@ -122,12 +129,13 @@ class RedisRoomLog implements RoomLog {
                             windowSize,
                             idempotencyTtlSeconds,
                             bytes(keys.roomChannel(room)),
-                            null
+                            null,
+                            publishCommand
                         });
         return attempt(append, 0);
     }
 
-    /** One message on its way into the log; the last argument is the floor, set per attempt. */
+    /** One message on its way into the log; the floor argument is set per attempt. */
     private record Append(String room, String clientMessageId, byte[][] keys, byte[][] args) {}
 
     private static byte[] bytes(String text) {
@@ -151,7 +159,7 @@ class RedisRoomLog implements RoomLog {
                                 () -> floor(append.room(), append.clientMessageId()), slowPath);
         return floor.thenCompose(
                 f -> {
-                    append.args()[append.args().length - 1] = bytes(Long.toString(f));
+                    append.args()[FLOOR_ARG] = bytes(Long.toString(f));
                     long started = System.nanoTime();
                     return scripts.evaluate(appendScript, append.keys(), append.args())
                             .handle(

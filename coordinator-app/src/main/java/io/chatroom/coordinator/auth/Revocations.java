@@ -1,6 +1,7 @@
 package io.chatroom.coordinator.auth;
 
 import io.chatroom.common.RedisKeys;
+import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
@@ -9,6 +10,8 @@ import java.util.List;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.data.redis.connection.RedisClusterConnection;
+import org.springframework.data.redis.core.RedisCallback;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.scheduling.annotation.Scheduled;
@@ -52,7 +55,22 @@ class Revocations {
                 jti,
                 Timestamp.from(expiresAt));
         redis.opsForValue().set(keys.revokedToken(jti), REVOKED_MARKER, remaining);
-        redis.convertAndSend(keys.revocationChannel(), jti);
+        publish(keys.revocationChannel(), jti);
+    }
+
+    /**
+     * Announces a revocation to the chat-apps: on a Redis Cluster with SPUBLISH, as chat-apps there
+     * listen with sharded subscriptions (a classic PUBLISH would be broadcast to every node).
+     */
+    private void publish(String channel, String message) {
+        byte[] channelBytes = channel.getBytes(StandardCharsets.UTF_8);
+        byte[] body = message.getBytes(StandardCharsets.UTF_8);
+        redis.execute(
+                (RedisCallback<Object>)
+                        connection ->
+                                connection instanceof RedisClusterConnection cluster
+                                        ? cluster.execute("SPUBLISH", channelBytes, List.of(body))
+                                        : connection.publish(channelBytes, body));
     }
 
     /**

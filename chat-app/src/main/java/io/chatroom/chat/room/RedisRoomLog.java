@@ -45,7 +45,9 @@ class RedisRoomLog implements RoomLog {
     private static final long NEW_MESSAGE = 1;
     private static final long RETRY = 2;
 
-    /** Index of the floor among the append script's arguments (ARGV[8]). */
+    /** Indexes among the append script's arguments: ARGV[7] the channel, ARGV[8] the floor. */
+    private static final int CHANNEL_ARG = 6;
+
     private static final int FLOOR_ARG = 7;
 
     /** Seeding happens once per room; a second NOSEQ right after means a concurrent wipe. */
@@ -68,6 +70,7 @@ class RedisRoomLog implements RoomLog {
     private final byte[] idempotencyTtlSeconds;
     private final AsyncScripts scripts;
     private final byte[] publishCommand;
+    private final boolean durable;
     private final Executor slowPath;
     private final Timer redisLatency;
     private final Counter raised;
@@ -93,7 +96,9 @@ class RedisRoomLog implements RoomLog {
         this.windowSize = bytes(Integer.toString(properties.windowSize()));
         this.idempotencyTtlSeconds = bytes(Long.toString(properties.idempotencyTtl().toSeconds()));
         this.scripts = scripts;
-        this.publishCommand = bytes(pubSub.sharded() ? "SPUBLISH" : "PUBLISH");
+        this.durable = scripts.replicas() > 0;
+        // Durable acks: the script does not publish; the message goes out once replicas have it.
+        this.publishCommand = bytes(durable ? "" : pubSub.sharded() ? "SPUBLISH" : "PUBLISH");
         this.slowPath = slowPath;
         this.redisLatency =
                 Timer.builder("chatroom.redis.latency")
@@ -161,7 +166,10 @@ class RedisRoomLog implements RoomLog {
                 f -> {
                     append.args()[FLOOR_ARG] = bytes(Long.toString(f));
                     long started = System.nanoTime();
-                    return scripts.evaluate(appendScript, append.keys(), append.args())
+                    return (durable
+                                    ? scripts.evaluateReplicated(
+                                            appendScript, append.keys(), append.args())
+                                    : scripts.evaluate(appendScript, append.keys(), append.args()))
                             .handle(
                                     (result, failure) -> {
                                         redisLatency.record(
@@ -205,6 +213,10 @@ class RedisRoomLog implements RoomLog {
             counterRaised(append.room(), floor);
         }
         floors.note(append.room(), seq);
+        if (durable && kind == NEW_MESSAGE) {
+            // Only now, so no subscriber sees a message a failover could still take back.
+            scripts.publish(append.args()[CHANNEL_ARG], (byte[]) result.get(3));
+        }
         return new Appended(seq, kind == RETRY);
     }
 

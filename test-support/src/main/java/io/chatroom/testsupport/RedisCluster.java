@@ -177,6 +177,21 @@ public final class RedisCluster implements AutoCloseable {
     }
 
     /**
+     * Starts a killed node again with its data and cluster state: it rejoins as a replica of the
+     * master that took over from it. Returns once it replicates.
+     */
+    public void restart(int port) {
+        startNode(port);
+        await().atMost(PATIENCE)
+                .pollInterval(Duration.ofMillis(200))
+                .until(
+                        () -> {
+                            String role = cli(port, "role");
+                            return role.startsWith("slave") && role.contains("connected");
+                        });
+    }
+
+    /**
      * Waits until a replica took over from the killed master: the live nodes serve every slot
      * again, with {@code masters} masters, none of them the killed one.
      */
@@ -184,6 +199,14 @@ public final class RedisCluster implements AutoCloseable {
         await().atMost(PATIENCE)
                 .pollInterval(Duration.ofMillis(100))
                 .until(() -> !masters().contains(killed) && healthy(masters));
+    }
+
+    /** Ports of the nodes that were killed and not restarted. */
+    public List<Integer> deadNodes() {
+        return nodes.entrySet().stream()
+                .filter(e -> !e.getValue().isAlive())
+                .map(Map.Entry::getKey)
+                .toList();
     }
 
     /** Waits until the live nodes serve every slot with {@code masters} masters. */

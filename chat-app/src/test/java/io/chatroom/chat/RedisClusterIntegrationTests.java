@@ -19,7 +19,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -32,8 +37,9 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Two chat-apps on a Redis Cluster of 3 masters and 3 replicas, switched on by {@code
  * spring.data.redis.cluster.nodes} alone: rooms on every master relay between the servers over
- * sharded pub/sub (no classic subscription anywhere), presence crosses servers, and when a master
- * is killed its replica takes over and the relay subscribes there.
+ * sharded pub/sub (no classic subscription anywhere), presence crosses servers, a room whose slot
+ * is moved to another master while a client sends loses nothing and is relayed from the new master,
+ * and when a master is killed its replica takes over and the relay subscribes there.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RedisClusterIntegrationTests {
@@ -42,6 +48,7 @@ class RedisClusterIntegrationTests {
     private static final Duration POLL = Duration.ofMillis(200);
     private static final int MASTERS = 3;
     private static final int MESSAGES_PER_ROOM = 3;
+    private static final int MOVING_MESSAGES = 60;
 
     private static RedisCluster cluster;
     private static FakeCoordinator coordinator;
@@ -142,6 +149,62 @@ class RedisClusterIntegrationTests {
 
     @Test
     @Order(2)
+    void aRoomWhoseSlotMovesUnderLoadLosesNothingAndTheRelayFollowsIt() throws Exception {
+        String room = "moving";
+        String channel = keys.roomChannel(room);
+        int slot = cluster.slotOf(keys.roomSeq(room));
+        int from = cluster.masterOf(keys.roomSeq(room));
+        int to = cluster.masters().stream().filter(p -> p != from).findFirst().orElseThrow();
+        StompTestClient watcher = StompTestClient.connected(nodeB.wsUrl(), tokens.valid("watcher"));
+        StompTestClient sender = StompTestClient.connected(nodeA.wsUrl(), tokens.valid("sender"));
+        ExecutorService sending = Executors.newSingleThreadExecutor();
+        try {
+            watcher.subscribeAndWait("room", "/topic/rooms/" + room, Map.of());
+            AtomicInteger acked = new AtomicInteger();
+            Future<List<Long>> seqs =
+                    sending.submit(
+                            () -> {
+                                List<Long> got = new ArrayList<>();
+                                for (int i = 1; i <= MOVING_MESSAGES; i++) {
+                                    got.add(sendUntilAcked(sender, room, "m" + i).seq());
+                                    acked.incrementAndGet();
+                                }
+                                return got;
+                            });
+            await().atMost(RECOVERY).until(() -> acked.get() >= MOVING_MESSAGES / 4);
+            cluster.moveSlot(slot, to);
+            assertThat(cluster.masterOf(keys.roomSeq(room))).isEqualTo(to);
+
+            // Each message acked once, numbered in the order it was sent, none lost.
+            List<Long> expected = LongStream.rangeClosed(1, MOVING_MESSAGES).boxed().toList();
+            assertThat(seqs.get(RECOVERY.toSeconds(), TimeUnit.SECONDS)).isEqualTo(expected);
+            List<Long> relayed = new ArrayList<>();
+            for (int i = 0; i < MOVING_MESSAGES; i++) {
+                relayed.add(message(watcher).seq());
+            }
+            assertThat(relayed).isEqualTo(expected);
+            // The relay left the old master and listens at the new one.
+            await().atMost(RECOVERY)
+                    .pollInterval(POLL)
+                    .until(
+                            () ->
+                                    count(cluster.cli(to, "pubsub", "shardnumsub", channel)) == 1
+                                            && count(
+                                                            cluster.cli(
+                                                                    from,
+                                                                    "pubsub",
+                                                                    "shardnumsub",
+                                                                    channel))
+                                                    == 0);
+        } finally {
+            sending.shutdownNow();
+            watcher.close();
+            sender.close();
+        }
+    }
+
+    @Test
+    @Order(3)
     void aKilledMastersReplicaTakesOverAndTheRelayFollowsItsChannels() {
         String room = "failover";
         String channel = keys.roomChannel(room);

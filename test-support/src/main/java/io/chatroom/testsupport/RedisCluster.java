@@ -144,7 +144,11 @@ public final class RedisCluster implements AutoCloseable {
 
     /** Port of the master that serves the key's slot now. */
     public int masterOf(String key) {
-        int slot = Integer.parseInt(cli(anyLivePort(), "cluster", "keyslot", key).trim());
+        return masterOfSlot(slotOf(key));
+    }
+
+    /** Port of the master that serves the slot now. */
+    public int masterOfSlot(int slot) {
         for (String[] node : clusterNodes()) {
             if (!node[2].contains("master") || node[2].contains("fail")) {
                 continue;
@@ -163,6 +167,50 @@ public final class RedisCluster implements AutoCloseable {
             }
         }
         throw new IllegalStateException("no master serves slot " + slot);
+    }
+
+    /** The hash slot of a key. */
+    public int slotOf(String key) {
+        return Integer.parseInt(cli(anyLivePort(), "cluster", "keyslot", key).trim());
+    }
+
+    /**
+     * Moves one slot with its keys from its master to the master on {@code toPort}, the way {@code
+     * redis-cli --cluster reshard} does: IMPORTING/MIGRATING, MIGRATE of the keys in batches, then
+     * the new owner announced to every master.
+     */
+    public void moveSlot(int slot, int toPort) {
+        String slotArg = Integer.toString(slot);
+        int fromPort = masterOfSlot(slot);
+        String fromId = cli(fromPort, "cluster", "myid").trim();
+        String toId = cli(toPort, "cluster", "myid").trim();
+        cli(toPort, "cluster", "setslot", slotArg, "importing", fromId);
+        cli(fromPort, "cluster", "setslot", slotArg, "migrating", toId);
+        while (true) {
+            String keys = cli(fromPort, "cluster", "getkeysinslot", slotArg, "100").trim();
+            if (keys.isEmpty()) {
+                break;
+            }
+            List<String> migrate =
+                    new ArrayList<>(
+                            List.of(
+                                    "migrate",
+                                    "127.0.0.1",
+                                    Integer.toString(toPort),
+                                    "",
+                                    "0",
+                                    "5000",
+                                    "keys"));
+            migrate.addAll(List.of(keys.split("\n")));
+            cli(fromPort, migrate.toArray(String[]::new));
+        }
+        cli(toPort, "cluster", "setslot", slotArg, "node", toId);
+        cli(fromPort, "cluster", "setslot", slotArg, "node", toId);
+        for (int master : masters()) {
+            if (master != fromPort && master != toPort) {
+                cli(master, "cluster", "setslot", slotArg, "node", toId);
+            }
+        }
     }
 
     /** Kills a node with SIGKILL, as a crash: what it did not replicate yet is lost. */

@@ -1,7 +1,6 @@
 package io.chatroom.coordinator.auth;
 
 import io.chatroom.common.RedisKeys;
-import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
@@ -10,9 +9,9 @@ import java.util.List;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.data.redis.connection.RedisClusterConnection;
-import org.springframework.data.redis.core.RedisCallback;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
+import org.springframework.data.redis.core.script.RedisScript;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
@@ -28,7 +27,11 @@ class Revocations {
     private static final Logger log = LoggerFactory.getLogger(Revocations.class);
     private static final String REVOKED_MARKER = "1";
 
+    private static final RedisScript<Long> SHARD_PUBLISH =
+            RedisScript.of("return redis.call('SPUBLISH', KEYS[1], ARGV[1])", Long.class);
+
     private final StringRedisTemplate redis;
+    private final boolean cluster;
     private final JdbcTemplate jdbc;
     private final RedisKeys keys;
     private final Clock clock;
@@ -38,6 +41,9 @@ class Revocations {
 
     Revocations(StringRedisTemplate redis, JdbcTemplate jdbc, RedisKeys keys, Clock clock) {
         this.redis = redis;
+        this.cluster =
+                redis.getConnectionFactory() instanceof LettuceConnectionFactory factory
+                        && factory.isClusterAware();
         this.jdbc = jdbc;
         this.keys = keys;
         this.clock = clock;
@@ -60,17 +66,15 @@ class Revocations {
 
     /**
      * Announces a revocation to the chat-apps: on a Redis Cluster with SPUBLISH, as chat-apps there
-     * listen with sharded subscriptions (a classic PUBLISH would be broadcast to every node).
+     * listen with sharded subscriptions (a classic PUBLISH would be broadcast to every node). A
+     * script with the channel as its key, so the template routes it to the channel's master.
      */
     private void publish(String channel, String message) {
-        byte[] channelBytes = channel.getBytes(StandardCharsets.UTF_8);
-        byte[] body = message.getBytes(StandardCharsets.UTF_8);
-        redis.execute(
-                (RedisCallback<Object>)
-                        connection ->
-                                connection instanceof RedisClusterConnection cluster
-                                        ? cluster.execute("SPUBLISH", channelBytes, List.of(body))
-                                        : connection.publish(channelBytes, body));
+        if (cluster) {
+            redis.execute(SHARD_PUBLISH, List.of(channel), message);
+        } else {
+            redis.convertAndSend(channel, message);
+        }
     }
 
     /**

@@ -30,12 +30,16 @@ import org.springframework.stereotype.Component;
  * same Lettuce client as the rest of the app (same reconnect policy). Commands on one connection
  * run in the order they were issued, so two calls issued one after the other are executed by Redis
  * in that order. A call that gets no answer within {@code spring.data.redis.timeout} fails; like a
- * timed-out blocking call, it may still take effect later (message appends are idempotent).
+ * timed-out blocking call, it may still take effect later (message appends are idempotent). That
+ * timeout is Lettuce's own command timeout, which Spring Boot's client options turn on; a second
+ * timer per call ({@code orTimeout}) is added only where they do not, because it costs an update of
+ * a shared delay queue and often a thread wake-up per message.
  */
 @Component
 public class AsyncScripts implements DisposableBean {
     private final LettuceConnectionFactory factory;
     private final long timeoutMillis;
+    private final boolean clientTimesOut;
     private final int replicas;
     private final long waitTimeoutMillis;
     private final Map<StatefulConnection<byte[], byte[]>, ReplicaWait> waits =
@@ -49,6 +53,11 @@ public class AsyncScripts implements DisposableBean {
             ChatroomProperties properties) {
         this.factory = factory;
         this.timeoutMillis = timeout.toMillis();
+        this.clientTimesOut =
+                factory.getClientConfiguration()
+                        .getClientOptions()
+                        .map(options -> options.getTimeoutOptions().isTimeoutCommands())
+                        .orElse(false);
         this.replicas = properties.durability().replicas();
         this.waitTimeoutMillis = properties.durability().waitTimeout().toMillis();
     }
@@ -56,8 +65,8 @@ public class AsyncScripts implements DisposableBean {
     /** Evaluates a script returning a list, by its SHA first and by its text on NOSCRIPT. */
     public CompletableFuture<List<Object>> evaluate(
             DefaultRedisScript<?> script, byte[][] keys, byte[][] args) {
-        return evaluateOn(commands(), script, keys, args)
-                .orTimeout(timeoutMillis, TimeUnit.MILLISECONDS);
+        CompletableFuture<List<Object>> result = evaluateOn(commands(), script, keys, args);
+        return clientTimesOut ? result : result.orTimeout(timeoutMillis, TimeUnit.MILLISECONDS);
     }
 
     /**

@@ -112,6 +112,10 @@ class SlowClientsIntegrationTests {
                                                                     "slow_consumer")
                                                             .count())
                                             .isEqualTo(NON_READERS));
+            // Writes the socket took at once completed on the writing thread, without a hand-off
+            // to Tomcat's threads (the hook on Tomcat's completion task still matches).
+            assertThat(meters.counter("chatroom.outbox.sends", "completion", "inline").count())
+                    .isPositive();
         } finally {
             reader.close();
             elsewhere.close();

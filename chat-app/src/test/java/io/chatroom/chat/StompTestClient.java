@@ -128,14 +128,23 @@ final class StompTestClient implements WebSocket.Listener {
     }
 
     Frame nextControl() {
-        return poll(control, "control");
+        return nextControl(WAIT);
+    }
+
+    /** For a receipt behind much work, e.g. hundreds of subscriptions on a loaded machine. */
+    Frame nextControl(Duration wait) {
+        return poll(control, "control", wait);
     }
 
     private static Frame poll(BlockingQueue<Frame> queue, String what) {
+        return poll(queue, what, WAIT);
+    }
+
+    private static Frame poll(BlockingQueue<Frame> queue, String what, Duration wait) {
         try {
-            Frame frame = queue.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            Frame frame = queue.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
             if (frame == null) {
-                throw new AssertionError("no frame on " + what + " within " + WAIT);
+                throw new AssertionError("no frame on " + what + " within " + wait);
             }
             return frame;
         } catch (InterruptedException e) {

@@ -29,6 +29,7 @@ public record ChatroomProperties(
             int batchesPerTurn,
             Duration leaseTtl,
             Duration pollInterval,
+            Duration linger,
             Duration errorBackoff) {}
 
     /** Bounds of the history API. */

@@ -121,11 +121,13 @@ public class ArchiveDrainer implements SmartLifecycle {
         while (running) {
             boolean failed = false;
             boolean worked = false;
+            boolean full = false;
             try {
                 long[] lengths = queue.lengths(shards);
                 for (int i = 0; i < shards.size() && running; i++) {
                     if (lengths[i] > 0) {
                         worked |= drainShard(shards.get(i));
+                        full |= lengths[i] >= settings.batchSize();
                     }
                 }
             } catch (RuntimeException e) {
@@ -140,6 +142,10 @@ public class ArchiveDrainer implements SmartLifecycle {
                 pause(settings.errorBackoff().toMillis());
             } else if (!worked) {
                 pause(settings.pollInterval().toMillis());
+            } else if (!full) {
+                // A steady trickle would otherwise be drained a few messages per batch, each
+                // batch costing the same lease, moves and commit as a full one.
+                pause(settings.linger().toMillis());
             }
         }
     }

@@ -34,6 +34,7 @@ class ChatroomPropertiesBindingTests {
         assertThat(p.archive().batchesPerTurn()).isEqualTo(20);
         assertThat(p.archive().leaseTtl()).isEqualTo(Duration.ofSeconds(15));
         assertThat(p.archive().pollInterval()).isEqualTo(Duration.ofMillis(200));
+        assertThat(p.archive().linger()).isEqualTo(Duration.ofMillis(200));
         assertThat(p.archive().errorBackoff()).isEqualTo(Duration.ofSeconds(1));
         assertThat(p.history().defaultLimit()).isEqualTo(50);
         assertThat(p.history().maxLimit()).isEqualTo(200);

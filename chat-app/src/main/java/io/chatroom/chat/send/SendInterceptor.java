@@ -188,10 +188,7 @@ public class SendInterceptor implements ChannelInterceptor {
                 if (!appended.retry()) {
                     published.increment();
                 }
-                frames.ack(
-                        sessionId,
-                        json.writeValueAsString(
-                                new SendAck(send.clientMessageId(), appended.seq())));
+                frames.ack(sessionId, new SendAck(send.clientMessageId(), appended.seq()).toJson());
             } else if (unwrap(failure) instanceof ChatException refused) {
                 refuse(sessionId, send.user(), refused);
             } else {

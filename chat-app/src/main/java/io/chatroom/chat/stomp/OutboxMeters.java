@@ -4,7 +4,10 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Map;
 
-/** Sessions the server closed because writing to them failed, by reason. */
+/**
+ * Sessions the server closed because writing to them failed, by reason; and how sends completed: at
+ * once on the sending thread, or later on one of the container's threads.
+ */
 final class OutboxMeters {
     /** More was queued for the session than the buffer limit allows: it does not read. */
     static final String SLOW_CONSUMER = "slow_consumer";
@@ -16,8 +19,12 @@ final class OutboxMeters {
     static final String WRITE_FAILED = "write_failed";
 
     private final Map<String, Counter> counters;
+    private final Counter inline;
+    private final Counter later;
 
     OutboxMeters(MeterRegistry meters) {
+        this.inline = sends(meters, "inline");
+        this.later = sends(meters, "later");
         this.counters =
                 Map.of(
                         SLOW_CONSUMER, counter(meters, SLOW_CONSUMER),
@@ -30,6 +37,21 @@ final class OutboxMeters {
                 .tag("reason", reason)
                 .description("sessions closed by the server, by reason")
                 .register(meters);
+    }
+
+    private static Counter sends(MeterRegistry meters, String completion) {
+        return Counter.builder("chatroom.outbox.sends")
+                .tag("completion", completion)
+                .description("WebSocket sends, by where they completed")
+                .register(meters);
+    }
+
+    void completedInline() {
+        inline.increment();
+    }
+
+    void completedLater() {
+        later.increment();
     }
 
     void closed(String reason) {

@@ -70,6 +70,12 @@ final class SessionOutbox extends ConcurrentWebSocketSessionDecorator implements
     /** Characters of the send in flight, released from the count when it ends. */
     private volatile long inFlight;
 
+    /** The thread inside the container's send call, so a completion on it is recognised. */
+    private volatile Thread sendingThread;
+
+    /** A completion that came while the send call was still running; read after it returns. */
+    private SendResult inlineResult;
+
     private volatile CloseStatus closeRequested;
     private volatile boolean closed;
     private volatile Consumer<WebSocketMessage<?>> queuedCallback;
@@ -240,21 +246,60 @@ final class SessionOutbox extends ConcurrentWebSocketSessionDecorator implements
         return frame instanceof String text ? text : ((TextMessage) frame).getPayload();
     }
 
+    /**
+     * Starts a send. Returns true if the session's writing goes on elsewhere: the send is in flight
+     * (its completion drains on), or it completed at once ({@link InlineSendCompletions}) and the
+     * next batch was handed back to the writers, so one busy session cannot keep a writer thread to
+     * itself. Returns false if the send failed, or completed at once with nothing left to send.
+     */
     private boolean startSend(int length, Runnable send) {
         inFlight = length;
         sendStartedNanos = System.nanoTime();
+        Thread me = Thread.currentThread();
+        sendingThread = me;
         try {
-            send.run();
-            return true;
+            InlineSendCompletions.send(send);
         } catch (RuntimeException e) {
             queuedChars.addAndGet(-length);
             abort(OutboxMeters.WRITE_FAILED, e.toString());
             return false;
+        } finally {
+            // A completion on another thread may already have started the next send.
+            if (sendingThread == me) {
+                sendingThread = null;
+            }
         }
+        SendResult result = inlineResult;
+        if (result == null) {
+            return true;
+        }
+        inlineResult = null;
+        meters.completedInline();
+        completed(result);
+        if (!closed && !frames.isEmpty()) {
+            try {
+                writers.execute(this::drain);
+                return true;
+            } catch (RejectedExecutionException e) {
+                return false;
+            }
+        }
+        return false;
     }
 
-    /** The asynchronous send ended; runs on one of the container's threads. */
+    /** The asynchronous send ended: at once on the sending thread, or on a container thread. */
     private void sent(SendResult result) {
+        if (Thread.currentThread() == sendingThread) {
+            // Inside startSend's call: it carries on once that returns, so nothing nests.
+            inlineResult = result;
+            return;
+        }
+        meters.completedLater();
+        completed(result);
+        drain();
+    }
+
+    private void completed(SendResult result) {
         sendStartedNanos = 0;
         queuedChars.addAndGet(-inFlight);
         if (!result.isOK()) {
@@ -262,7 +307,6 @@ final class SessionOutbox extends ConcurrentWebSocketSessionDecorator implements
             String reason = failure == null ? "send failed" : failure.toString();
             abort(OutboxMeters.WRITE_FAILED, reason);
         }
-        drain();
     }
 
     /**

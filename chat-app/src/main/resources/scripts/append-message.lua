@@ -3,12 +3,20 @@
 -- ARGV: 1 message id, 2 room, 3 sender (JSON string literal), 4 text (JSON string literal),
 --       5 window size, 6 idempotency ttl seconds, 7 pub/sub channel, 8 floor: the highest seq
 --       the caller knows was given out in the room (a counter below it is raised first, so a
---       Redis that came back with older data never gives out a seq twice)
--- Returns {1, seq, raised} for a new message (raised: 1 if the counter was below the floor),
+--       Redis that came back with older data never gives out a seq twice), 9 how to publish:
+--       PUBLISH (single Redis), SPUBLISH (Redis Cluster: the channel shares the keys' slot), or
+--       empty: durable acks, the caller publishes once replicas have the message (Redis WAIT)
+-- Returns {1, seq, raised} for a new message (raised: 1 if the counter was below the floor; plus
+-- the message JSON when the caller publishes),
 -- {2, seq, 0} for a retry of a known clientMessageId, {0, 0, 0} when the seq counter is missing
 -- (the caller seeds it from the archive and retries).
 local existing = redis.call('GET', KEYS[1])
 if existing then
+  if ARGV[9] == '' then
+    -- A write, so that the caller's WAIT covers the original write even if another connection
+    -- (another chat-app) made it: replication is one ordered stream per master.
+    redis.call('EXPIRE', KEYS[1], tonumber(ARGV[6]))
+  end
   return {2, tonumber(existing), 0}
 end
 local counter = redis.call('GET', KEYS[2])
@@ -55,5 +63,8 @@ if redis.call('ZCARD', KEYS[3]) > windowSize then
 end
 redis.call('RPUSH', KEYS[4], json)
 redis.call('SET', KEYS[1], seq, 'EX', tonumber(ARGV[6]))
-redis.call('PUBLISH', ARGV[7], json)
+if ARGV[9] == '' then
+  return {1, seq, raised, json}
+end
+redis.call(ARGV[9], ARGV[7], json)
 return {1, seq, raised}

@@ -5,14 +5,19 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
 import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.codec.ByteArrayCodec;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.annotation.Value;
@@ -35,12 +40,17 @@ public class AsyncScripts implements DisposableBean {
     private final LettuceConnectionFactory factory;
     private final long timeoutMillis;
     private final boolean clientTimesOut;
+    private final int replicas;
+    private final long waitTimeoutMillis;
+    private final Map<StatefulConnection<byte[], byte[]>, ReplicaWait> waits =
+            new ConcurrentHashMap<>();
     private volatile StatefulConnection<byte[], byte[]> connection;
     private volatile RedisScriptingAsyncCommands<byte[], byte[]> commands;
 
     AsyncScripts(
             LettuceConnectionFactory factory,
-            @Value("${spring.data.redis.timeout:2s}") Duration timeout) {
+            @Value("${spring.data.redis.timeout:2s}") Duration timeout,
+            ChatroomProperties properties) {
         this.factory = factory;
         this.timeoutMillis = timeout.toMillis();
         this.clientTimesOut =
@@ -48,28 +58,120 @@ public class AsyncScripts implements DisposableBean {
                         .getClientOptions()
                         .map(options -> options.getTimeoutOptions().isTimeoutCommands())
                         .orElse(false);
+        this.replicas = properties.durability().replicas();
+        this.waitTimeoutMillis = properties.durability().waitTimeout().toMillis();
     }
 
     /** Evaluates a script returning a list, by its SHA first and by its text on NOSCRIPT. */
     public CompletableFuture<List<Object>> evaluate(
             DefaultRedisScript<?> script, byte[][] keys, byte[][] args) {
-        RedisScriptingAsyncCommands<byte[], byte[]> redis = commands();
+        CompletableFuture<List<Object>> result = evaluateOn(commands(), script, keys, args);
+        return clientTimesOut ? result : result.orTimeout(timeoutMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Like {@link #evaluate}, then waits until {@code chatroom.durability.replicas} replicas hold
+     * the script's writes (one coalesced {@code WAIT} per connection, see {@link ReplicaWait});
+     * fails with {@link ReplicaWait.ReplicasMissingException} when too few had them in time. WAIT
+     * counts the writes of the connection it runs on, so on a cluster the script runs on the
+     * connection of the master that serves its first key's slot (a {@code MOVED} answer fails the
+     * call and refreshes the topology; the caller's retry goes to the new master).
+     */
+    public CompletableFuture<List<Object>> evaluateReplicated(
+            DefaultRedisScript<?> script, byte[][] keys, byte[][] args) {
+        commands();
+        CompletableFuture<StatefulRedisConnection<byte[], byte[]>> node;
+        if (connection instanceof StatefulRedisClusterConnection<byte[], byte[]> cluster) {
+            RedisClusterNode master =
+                    cluster.getPartitions().getMasterBySlot(SlotHash.getSlot(keys[0]));
+            node =
+                    master == null
+                            ? CompletableFuture.failedFuture(
+                                    new IllegalStateException("no master serves the slot"))
+                            : cluster.getConnectionAsync(
+                                    master.getUri().getHost(), master.getUri().getPort());
+        } else {
+            node =
+                    CompletableFuture.completedFuture(
+                            (StatefulRedisConnection<byte[], byte[]>) connection);
+        }
+        return node.thenCompose(
+                        c -> {
+                            RedisAsyncCommands<byte[], byte[]> redis = c.async();
+                            return evaluateOn(redis, script, keys, args)
+                                    .thenCompose(
+                                            result ->
+                                                    waits.computeIfAbsent(
+                                                                    c,
+                                                                    k ->
+                                                                            new ReplicaWait(
+                                                                                    redis,
+                                                                                    replicas,
+                                                                                    waitTimeoutMillis))
+                                                            .afterWrite()
+                                                            .thenApply(v -> result));
+                        })
+                .whenComplete(
+                        (result, failure) -> {
+                            if (failure != null && isMoved(failure)) {
+                                refreshTopology();
+                            }
+                        })
+                .orTimeout(timeoutMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /** Publishes without waiting: SPUBLISH (routed to the channel's master) on a cluster. */
+    public void publish(byte[] channel, byte[] message) {
+        commands();
+        if (connection instanceof StatefulRedisClusterConnection<byte[], byte[]> cluster) {
+            cluster.async().spublish(channel, message);
+        } else {
+            ((StatefulRedisConnection<byte[], byte[]>) connection)
+                    .async()
+                    .publish(channel, message);
+        }
+    }
+
+    /** Replicas a message must reach before it is acked ({@code chatroom.durability.replicas}). */
+    public int replicas() {
+        return replicas;
+    }
+
+    private static CompletableFuture<List<Object>> evaluateOn(
+            RedisScriptingAsyncCommands<byte[], byte[]> redis,
+            DefaultRedisScript<?> script,
+            byte[][] keys,
+            byte[][] args) {
         CompletableFuture<List<Object>> bySha =
                 redis.<List<Object>>evalsha(script.getSha1(), ScriptOutputType.MULTI, keys, args)
                         .toCompletableFuture();
-        CompletableFuture<List<Object>> result =
-                bySha.exceptionallyCompose(
-                        failure ->
-                                isNoScript(failure)
-                                        ? redis.<List<Object>>eval(
-                                                        script.getScriptAsString()
-                                                                .getBytes(StandardCharsets.UTF_8),
-                                                        ScriptOutputType.MULTI,
-                                                        keys,
-                                                        args)
-                                                .toCompletableFuture()
-                                        : CompletableFuture.failedFuture(failure));
-        return clientTimesOut ? result : result.orTimeout(timeoutMillis, TimeUnit.MILLISECONDS);
+        return bySha.exceptionallyCompose(
+                failure ->
+                        isNoScript(failure)
+                                ? redis.<List<Object>>eval(
+                                                script.getScriptAsString()
+                                                        .getBytes(StandardCharsets.UTF_8),
+                                                ScriptOutputType.MULTI,
+                                                keys,
+                                                args)
+                                        .toCompletableFuture()
+                                : CompletableFuture.failedFuture(failure));
+    }
+
+    private void refreshTopology() {
+        if (factory.getNativeClient() instanceof RedisClusterClient cluster) {
+            cluster.refreshPartitionsAsync();
+        }
+    }
+
+    private static boolean isMoved(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String message = t.getMessage();
+            if (message != null && (message.startsWith("MOVED") || message.contains(" MOVED "))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private RedisScriptingAsyncCommands<byte[], byte[]> commands() {

@@ -21,7 +21,8 @@ public record ChatroomProperties(
         Relay relay,
         Presence presence,
         Limits limits,
-        Shutdown shutdown) {
+        Shutdown shutdown,
+        Durability durability) {
 
     /** The contract promises a window of at least this many messages per room. */
     public static final int MIN_WINDOW_SIZE = 1000;
@@ -71,6 +72,18 @@ public record ChatroomProperties(
             int sendBufferSizeLimit,
             Duration connectTimeout,
             int socketSendBuffer) {}
+
+    /**
+     * A SEND is acked once {@code replicas} Redis replicas hold the message (Redis WAIT, at most
+     * {@code waitTimeout}); 0: once the master has it. See docs/reliability.md for the trade-off.
+     */
+    public record Durability(int replicas, Duration waitTimeout) {
+        public Durability {
+            if (replicas < 0) {
+                throw new IllegalArgumentException("chatroom.durability.replicas must be >= 0");
+            }
+        }
+    }
 
     /** How long a graceful stop waits for in-flight sends. */
     public record Shutdown(Duration drainTimeout) {}

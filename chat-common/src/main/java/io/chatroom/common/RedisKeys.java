@@ -90,14 +90,23 @@ public final class RedisKeys {
         return prefix + ":auth:revocations";
     }
 
-    /** Hash of live chat servers: id -> heartbeat JSON (coordinator-owned). */
+    /**
+     * Hash of live chat servers: id -> heartbeat JSON (coordinator-owned). The registry's keys
+     * share the hash tag {@code {registry}}: its scripts touch them together, on one Redis Cluster
+     * slot.
+     */
     public String serverRegistry() {
-        return prefix + ":registry:servers";
+        return prefix + ":{registry}:servers";
     }
 
     /** Sorted set of live chat servers: id -> expiry time in epoch millis. */
     public String serverExpiry() {
-        return prefix + ":registry:expiry";
+        return prefix + ":{registry}:expiry";
+    }
+
+    /** Hash of clients assigned to a server since its last heartbeat (coordinator-private). */
+    public String serverPending() {
+        return prefix + ":{registry}:pending";
     }
 
     /** Counter of failed logins for one subject (a client address, or a username at one). */

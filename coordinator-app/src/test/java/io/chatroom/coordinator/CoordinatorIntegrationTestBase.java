@@ -66,7 +66,7 @@ public abstract class CoordinatorIntegrationTestBase {
     @BeforeEach
     void cleanSlate() {
         http = new TestHttp(port);
-        Set<String> stale = new HashSet<>(redis.keys(keys.prefix() + ":registry:*"));
+        Set<String> stale = new HashSet<>(redis.keys(keys.prefix() + ":{registry}:*"));
         stale.addAll(redis.keys(keys.prefix() + ":auth:failures:*"));
         stale.addAll(redis.keys(keys.prefix() + ":auth:registrations:*"));
         if (!stale.isEmpty()) {

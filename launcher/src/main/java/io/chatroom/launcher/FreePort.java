@@ -20,4 +20,14 @@ final class FreePort {
     static int orAny(int port) {
         return port == StoreResolver.ANY_FREE_PORT ? find() : port;
     }
+
+    /** Whether nothing listens on the loopback port (a bind succeeds). */
+    static boolean isFree(int port) {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.bind(new java.net.InetSocketAddress(StoreResolver.LOCALHOST, port));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
 }

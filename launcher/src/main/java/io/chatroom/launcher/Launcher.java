@@ -37,13 +37,12 @@ public final class Launcher {
         try {
             int code =
                     switch (command) {
-                        case "up" ->
-                                new LocalCluster(root, System.getenv(), PortProbe.tcp(), console)
-                                        .up();
+                        case "up" -> up(Arrays.copyOfRange(args, 1, args.length), root, console);
                         case "status" -> status(root, console);
                         case "down" -> down(root, console);
                         default -> {
-                            console.error("Usage: ./chatroom [up|status|down|build]");
+                            console.error(
+                                    "Usage: ./chatroom [up [--redis-cluster]|status|down|build]");
                             yield USAGE;
                         }
                     };
@@ -54,6 +53,19 @@ public final class Launcher {
             console.error("chatroom: " + e.getMessage());
             System.exit(FAILED);
         }
+    }
+
+    private static int up(String[] options, Path root, Console console) {
+        boolean redisCluster = false;
+        for (String option : options) {
+            if (option.equals("--redis-cluster")) {
+                redisCluster = true;
+            } else {
+                console.error("Usage: ./chatroom up [--redis-cluster]");
+                return USAGE;
+            }
+        }
+        return new LocalCluster(root, System.getenv(), PortProbe.tcp(), console, redisCluster).up();
     }
 
     /** Library logs go to the child's log file (embedded PostgreSQL) or stay quiet (launcher). */

@@ -33,6 +33,7 @@ final class LocalCluster {
     private static final int LOG_TAIL_LINES = 20;
     private static final String BROWSER_URL = "http://localhost:" + AppSpec.COORDINATOR_PORT;
 
+    private final boolean redisCluster;
     private final Path root;
     private final Path runDir;
     private final Map<String, String> env;
@@ -46,6 +47,17 @@ final class LocalCluster {
     private final Map<AppSpec, Health> health = new LinkedHashMap<>();
 
     LocalCluster(Path root, Map<String, String> env, PortProbe probe, Console console) {
+        this(root, env, probe, console, false);
+    }
+
+    /** With {@code redisCluster}, Redis is a local Redis Cluster ({@link LocalRedisCluster}). */
+    LocalCluster(
+            Path root,
+            Map<String, String> env,
+            PortProbe probe,
+            Console console,
+            boolean redisCluster) {
+        this.redisCluster = redisCluster;
         this.root = root;
         this.runDir = root.resolve(".run");
         this.env = env;
@@ -122,18 +134,37 @@ final class LocalCluster {
         StoreResolver resolver = new StoreResolver(env, probe);
         EmbeddedStores embedded = new EmbeddedStores(runDir, JavaCommand.current());
 
-        RedisPlan redisPlan = resolver.redis();
-        String redisUrl = redisPlan.url();
+        String clusterNodes = null;
+        if (redisCluster) {
+            LocalRedisCluster.Started cluster =
+                    LocalRedisCluster.start(runDir, LocalRedisCluster.DEFAULT_FIRST_PORT);
+            cluster.processes().forEach(this::register);
+            clusterNodes = cluster.nodes();
+            console.line(
+                    String.format(
+                            "  %-11s %-9s %s",
+                            "Redis",
+                            "cluster",
+                            LocalRedisCluster.masters()
+                                    + " masters + replicas on "
+                                    + clusterNodes
+                                    + ", data in .run/redis-cluster, logs .run/logs/redis-*.log"));
+        }
+        RedisPlan redisPlan = redisCluster ? null : resolver.redis();
+        String redisUrl = redisCluster ? null : redisPlan.url();
         String redisWhere = redisUrl;
-        if (redisPlan.source() == StoreSource.EMBEDDED) {
+        if (!redisCluster && redisPlan.source() == StoreSource.EMBEDDED) {
             EmbeddedStores.Started redis = embedded.startRedis(redisPlan.embeddedPort());
             register(redis.process());
             redisUrl = "redis://" + StoreResolver.LOCALHOST + ":" + redis.port();
             redisWhere =
                     redisUrl + ", data in .run/redis (append-only file), log .run/logs/redis.log";
         }
-        console.line(
-                String.format("  %-11s %-9s %s", "Redis", redisPlan.source().label(), redisWhere));
+        if (!redisCluster) {
+            console.line(
+                    String.format(
+                            "  %-11s %-9s %s", "Redis", redisPlan.source().label(), redisWhere));
+        }
 
         PostgresPlan pg = resolver.postgres();
         if (pg.source() == StoreSource.LOCAL) {
@@ -195,7 +226,12 @@ final class LocalCluster {
 
         // Environment rather than arguments: a password must not show up in `ps`.
         Map<String, String> storeEnv = new HashMap<>();
-        storeEnv.put("SPRING_DATA_REDIS_URL", redisUrl);
+        if (clusterNodes != null) {
+            // Wins over any Redis URL: every app runs on the cluster.
+            storeEnv.put("SPRING_DATA_REDIS_CLUSTER_NODES", clusterNodes);
+        } else {
+            storeEnv.put("SPRING_DATA_REDIS_URL", redisUrl);
+        }
         storeEnv.put("SPRING_DATASOURCE_URL", pg.jdbcUrl());
         storeEnv.put("SPRING_DATASOURCE_USERNAME", pg.username());
         storeEnv.put("SPRING_DATASOURCE_PASSWORD", pg.password());

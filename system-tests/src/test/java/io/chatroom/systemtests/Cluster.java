@@ -202,6 +202,11 @@ final class Cluster implements AutoCloseable {
         return env;
     }
 
+    /** The Redis key prefix of this cluster's apps. */
+    String keyPrefix() {
+        return keyPrefix;
+    }
+
     RedisProcess redis() {
         return redis;
     }

@@ -8,8 +8,11 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -23,11 +26,13 @@ public final class PrivateRedis implements AutoCloseable {
     private static final int CONNECT_TIMEOUT_MILLIS = 300;
 
     private final int port;
+    private final List<String> extraArgs;
     private final Path binary = RedisBinary.path();
     private Process process;
 
-    private PrivateRedis(int port) {
+    private PrivateRedis(int port, List<String> extraArgs) {
         this.port = port;
+        this.extraArgs = extraArgs;
     }
 
     /** Starts a server on a free port. */
@@ -37,9 +42,36 @@ public final class PrivateRedis implements AutoCloseable {
 
     /** Starts a server on the given port. */
     public static PrivateRedis start(int port) {
-        PrivateRedis redis = new PrivateRedis(port);
+        PrivateRedis redis = new PrivateRedis(port, List.of());
         redis.startAgain();
         return redis;
+    }
+
+    /** Starts a replica of {@code master} on a free port (also when started again). */
+    public static PrivateRedis startReplicaOf(PrivateRedis master) {
+        Path dir;
+        try {
+            // A replica writes the master's snapshot to its directory: never the working one.
+            dir = Files.createTempDirectory("chatroom-replica");
+            dir.toFile().deleteOnExit();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        PrivateRedis redis =
+                new PrivateRedis(
+                        freePort(),
+                        List.of(
+                                "--replicaof",
+                                "127.0.0.1",
+                                Integer.toString(master.port),
+                                "--dir",
+                                dir.toString()));
+        redis.startAgain();
+        return redis;
+    }
+
+    public int port() {
+        return port;
     }
 
     public String url() {
@@ -48,18 +80,22 @@ public final class PrivateRedis implements AutoCloseable {
 
     /** Starts the server (again) on the same port and waits until it answers. */
     public void startAgain() {
+        List<String> command =
+                new ArrayList<>(
+                        List.of(
+                                binary.toString(),
+                                "--port",
+                                Integer.toString(port),
+                                "--bind",
+                                "127.0.0.1",
+                                "--save",
+                                "",
+                                "--appendonly",
+                                "no"));
+        command.addAll(extraArgs);
         try {
             process =
-                    new ProcessBuilder(
-                                    binary.toString(),
-                                    "--port",
-                                    Integer.toString(port),
-                                    "--bind",
-                                    "127.0.0.1",
-                                    "--save",
-                                    "",
-                                    "--appendonly",
-                                    "no")
+                    new ProcessBuilder(command)
                             .redirectErrorStream(true)
                             .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                             .start();

@@ -1,19 +1,34 @@
 package io.chatroom.chat.config;
 
 import io.chatroom.chat.ChatroomProperties;
+import io.chatroom.chat.ClassicPubSub;
+import io.chatroom.chat.RedisPubSub;
+import io.chatroom.chat.ShardedPubSub;
 import io.chatroom.common.RedisKeys;
+import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.metrics.CommandLatencyRecorder;
 import io.lettuce.core.resource.Delay;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.data.redis.autoconfigure.ClientResourcesBuilderCustomizer;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Condition;
+import org.springframework.context.annotation.ConditionContext;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 import org.springframework.core.task.SyncTaskExecutor;
+import org.springframework.core.type.AnnotatedTypeMetadata;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.listener.RedisMessageListenerContainer;
+import org.springframework.scheduling.TaskScheduler;
+import org.springframework.util.StringUtils;
 
-/** Redis key layout and the single pub/sub connection of this server. */
+/** Redis key layout, reconnects, and pub/sub: classic on a single Redis, sharded on a cluster. */
 @Configuration(proxyBeanMethods = false)
 class RedisConfig {
     private static final Duration RECONNECT_MIN_DELAY = Duration.ofMillis(50);
@@ -43,7 +58,9 @@ class RedisConfig {
                         .commandLatencyRecorder(CommandLatencyRecorder.disabled());
     }
 
+    /** A single Redis (Spring Boot's single-node settings): classic pub/sub, as before. */
     @Bean
+    @Conditional(SingleRedis.class)
     RedisMessageListenerContainer redisMessageListenerContainer(RedisConnectionFactory factory) {
         RedisMessageListenerContainer container = new RedisMessageListenerContainer();
         container.setConnectionFactory(factory);
@@ -51,5 +68,51 @@ class RedisConfig {
         // Redis I/O thread: the default executor starts a thread per message and reorders them.
         container.setTaskExecutor(new SyncTaskExecutor());
         return container;
+    }
+
+    @Bean
+    @Conditional(SingleRedis.class)
+    RedisPubSub classicPubSub(RedisMessageListenerContainer container, StringRedisTemplate redis) {
+        return new ClassicPubSub(container, redis);
+    }
+
+    /**
+     * A Redis Cluster ({@code spring.data.redis.cluster.nodes}): sharded pub/sub, because Spring's
+     * listener container only speaks classic pub/sub (Spring Data Redis issue #3019), which a
+     * cluster broadcasts to every node.
+     */
+    @Bean
+    @Conditional(ClusterRedis.class)
+    RedisPubSub shardedPubSub(
+            LettuceConnectionFactory factory,
+            @Value("${spring.data.redis.timeout:2s}") Duration timeout,
+            @Qualifier("chatTaskScheduler") TaskScheduler scheduler,
+            ChatroomProperties properties) {
+        return new ShardedPubSub(
+                (RedisClusterClient) factory.getRequiredNativeClient(),
+                timeout,
+                scheduler,
+                properties.relay().syncInterval());
+    }
+
+    /** Spring Boot connects to a cluster when cluster nodes are configured, else to one Redis. */
+    static boolean clusterConfigured(Environment environment) {
+        return StringUtils.hasText(environment.getProperty("spring.data.redis.cluster.nodes"))
+                || StringUtils.hasText(
+                        environment.getProperty("spring.data.redis.cluster.nodes[0]"));
+    }
+
+    static final class ClusterRedis implements Condition {
+        @Override
+        public boolean matches(ConditionContext context, AnnotatedTypeMetadata metadata) {
+            return clusterConfigured(context.getEnvironment());
+        }
+    }
+
+    static final class SingleRedis implements Condition {
+        @Override
+        public boolean matches(ConditionContext context, AnnotatedTypeMetadata metadata) {
+            return !clusterConfigured(context.getEnvironment());
+        }
     }
 }

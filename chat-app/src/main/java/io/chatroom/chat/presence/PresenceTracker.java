@@ -1,6 +1,7 @@
 package io.chatroom.chat.presence;
 
 import io.chatroom.chat.ChatroomProperties;
+import io.chatroom.chat.RedisPubSub;
 import io.chatroom.chat.RedisScripts;
 import io.chatroom.chat.ServerIdentity;
 import io.chatroom.common.RedisKeys;
@@ -32,6 +33,7 @@ public class PresenceTracker {
     private static final String CHANGED = "changed";
 
     private final StringRedisTemplate redis;
+    private final RedisPubSub pubSub;
     private final DefaultRedisScript<Long> touch;
     private final DefaultRedisScript<List> read;
     private final RedisKeys keys;
@@ -43,11 +45,13 @@ public class PresenceTracker {
 
     PresenceTracker(
             StringRedisTemplate redis,
+            RedisPubSub pubSub,
             RedisKeys keys,
             ServerIdentity identity,
             ChatroomProperties properties,
             @Qualifier("chatTaskScheduler") TaskScheduler scheduler) {
         this.redis = redis;
+        this.pubSub = pubSub;
         this.touch = RedisScripts.load("scripts/presence-touch.lua", Long.class);
         this.read = RedisScripts.load("scripts/presence-read.lua", List.class);
         this.keys = keys;
@@ -95,7 +99,7 @@ public class PresenceTracker {
             } else {
                 redis.opsForZSet().remove(key, member);
             }
-            redis.convertAndSend(keys.presenceChannel(room), CHANGED);
+            pubSub.publish(keys.presenceChannel(room), CHANGED);
         } catch (DataAccessException e) {
             // The periodic refresh writes it again once Redis is back.
             log.debug("presence update of room {} failed: {}", room, e.toString());

@@ -3,6 +3,7 @@ package io.chatroom.chat.room;
 import io.chatroom.chat.AsyncScripts;
 import io.chatroom.chat.ChatException;
 import io.chatroom.chat.ChatroomProperties;
+import io.chatroom.chat.RedisPubSub;
 import io.chatroom.chat.RedisScripts;
 import io.chatroom.common.ErrorCodes;
 import io.chatroom.common.RedisKeys;
@@ -44,6 +45,11 @@ class RedisRoomLog implements RoomLog {
     private static final long NEW_MESSAGE = 1;
     private static final long RETRY = 2;
 
+    /** Indexes among the append script's arguments: ARGV[7] the channel, ARGV[8] the floor. */
+    private static final int CHANNEL_ARG = 6;
+
+    private static final int FLOOR_ARG = 7;
+
     /** Seeding happens once per room; a second NOSEQ right after means a concurrent wipe. */
     private static final int MAX_SEED_ATTEMPTS = 3;
 
@@ -63,6 +69,8 @@ class RedisRoomLog implements RoomLog {
     private final byte[] windowSize;
     private final byte[] idempotencyTtlSeconds;
     private final AsyncScripts scripts;
+    private final byte[] publishCommand;
+    private final boolean durable;
     private final Executor slowPath;
     private final Timer redisLatency;
     private final Counter raised;
@@ -76,6 +84,7 @@ class RedisRoomLog implements RoomLog {
             ChatroomProperties properties,
             MeterRegistry meters,
             AsyncScripts scripts,
+            RedisPubSub pubSub,
             @Qualifier("chatTaskScheduler") Executor slowPath) {
         this.redis = redis;
         this.jdbc = jdbc;
@@ -87,6 +96,9 @@ class RedisRoomLog implements RoomLog {
         this.windowSize = bytes(Integer.toString(properties.windowSize()));
         this.idempotencyTtlSeconds = bytes(Long.toString(properties.idempotencyTtl().toSeconds()));
         this.scripts = scripts;
+        this.durable = scripts.replicas() > 0;
+        // Durable acks: the script does not publish; the message goes out once replicas have it.
+        this.publishCommand = bytes(durable ? "" : pubSub.sharded() ? "SPUBLISH" : "PUBLISH");
         this.slowPath = slowPath;
         this.redisLatency =
                 Timer.builder("chatroom.redis.latency")
@@ -122,12 +134,13 @@ class RedisRoomLog implements RoomLog {
                             windowSize,
                             idempotencyTtlSeconds,
                             bytes(keys.roomChannel(room)),
-                            null
+                            null,
+                            publishCommand
                         });
         return attempt(append, 0);
     }
 
-    /** One message on its way into the log; the last argument is the floor, set per attempt. */
+    /** One message on its way into the log; the floor argument is set per attempt. */
     private record Append(String room, String clientMessageId, byte[][] keys, byte[][] args) {}
 
     private static byte[] bytes(String text) {
@@ -151,9 +164,12 @@ class RedisRoomLog implements RoomLog {
                                 () -> floor(append.room(), append.clientMessageId()), slowPath);
         return floor.thenCompose(
                 f -> {
-                    append.args()[append.args().length - 1] = bytes(Long.toString(f));
+                    append.args()[FLOOR_ARG] = bytes(Long.toString(f));
                     long started = System.nanoTime();
-                    return scripts.evaluate(appendScript, append.keys(), append.args())
+                    return (durable
+                                    ? scripts.evaluateReplicated(
+                                            appendScript, append.keys(), append.args())
+                                    : scripts.evaluate(appendScript, append.keys(), append.args()))
                             .handle(
                                     (result, failure) -> {
                                         redisLatency.record(
@@ -197,6 +213,10 @@ class RedisRoomLog implements RoomLog {
             counterRaised(append.room(), floor);
         }
         floors.note(append.room(), seq);
+        if (durable && kind == NEW_MESSAGE) {
+            // Only now, so no subscriber sees a message a failover could still take back.
+            scripts.publish(append.args()[CHANNEL_ARG], (byte[]) result.get(3));
+        }
         return new Appended(seq, kind == RETRY);
     }
 

@@ -1,6 +1,7 @@
 package io.chatroom.chat.room;
 
 import io.chatroom.chat.ChatroomProperties;
+import io.chatroom.chat.RedisPubSub;
 import io.chatroom.chat.presence.PresenceTracker;
 import io.chatroom.chat.stomp.FrameSink;
 import io.chatroom.common.RedisKeys;
@@ -8,7 +9,6 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -23,11 +23,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.dao.DataAccessException;
-import org.springframework.data.redis.connection.Message;
-import org.springframework.data.redis.connection.MessageListener;
-import org.springframework.data.redis.listener.ChannelTopic;
-import org.springframework.data.redis.listener.RedisMessageListenerContainer;
-import org.springframework.data.redis.listener.Topic;
 import org.springframework.scheduling.TaskScheduler;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
@@ -58,7 +53,7 @@ public class RoomRelay {
     private final RoomLog roomLog;
     private final PresenceTracker presence;
     private final FrameSink sink;
-    private final RedisMessageListenerContainer container;
+    private final RedisPubSub pubSub;
     private final RedisKeys keys;
     private final JsonMapper json;
     private final Executor pool;
@@ -69,7 +64,7 @@ public class RoomRelay {
             RoomLog roomLog,
             PresenceTracker presence,
             FrameSink sink,
-            RedisMessageListenerContainer container,
+            RedisPubSub pubSub,
             RedisKeys keys,
             JsonMapper json,
             @Qualifier("relayExecutor") Executor pool,
@@ -79,7 +74,7 @@ public class RoomRelay {
         this.roomLog = roomLog;
         this.presence = presence;
         this.sink = sink;
-        this.container = container;
+        this.pubSub = pubSub;
         this.keys = keys;
         this.json = json;
         this.pool = pool;
@@ -92,11 +87,11 @@ public class RoomRelay {
     }
 
     /** One room's state on this server and its own listener on the room's channels. */
-    private final class Room implements MessageListener {
+    private final class Room implements RedisPubSub.Listener {
         final String name;
         final SerialExecutor executor = new SerialExecutor(pool);
-        final List<Topic> topics;
-        final byte[] presenceChannel;
+        final List<String> channels;
+        final String presenceChannel;
         final RoomStream stream;
         final RoomPresence presenceSubs;
 
@@ -109,22 +104,19 @@ public class RoomRelay {
 
         Room(String name) {
             this.name = name;
-            this.topics =
-                    List.of(
-                            new ChannelTopic(keys.roomChannel(name)),
-                            new ChannelTopic(keys.presenceChannel(name)));
-            this.presenceChannel = keys.presenceChannel(name).getBytes(StandardCharsets.UTF_8);
+            this.channels = List.of(keys.roomChannel(name), keys.presenceChannel(name));
+            this.presenceChannel = keys.presenceChannel(name);
             this.stream = new RoomStream(name, roomLog, sink, meters);
             this.presenceSubs = new RoomPresence(name, sink, json);
         }
 
         /** Called on the Redis I/O thread: only hands the message over. */
         @Override
-        public void onMessage(Message message, byte[] pattern) {
-            if (Arrays.equals(message.getChannel(), presenceChannel)) {
+        public void onMessage(String channel, byte[] message) {
+            if (channel.equals(presenceChannel)) {
                 executor.execute(this::refreshPresence);
             } else {
-                String body = new String(message.getBody(), StandardCharsets.UTF_8);
+                String body = new String(message, StandardCharsets.UTF_8);
                 queuedLive.incrementAndGet();
                 executor.execute(
                         () -> {
@@ -144,11 +136,11 @@ public class RoomRelay {
             if (listening) {
                 return;
             }
-            container.addMessageListener(this, topics);
             try {
+                pubSub.subscribe(this, channels);
                 stream.start();
             } catch (DataAccessException e) {
-                container.removeMessageListener(this, topics);
+                pubSub.unsubscribe(this, channels);
                 throw e;
             }
             listening = true;
@@ -160,7 +152,7 @@ public class RoomRelay {
                 return;
             }
             if (listening) {
-                container.removeMessageListener(this, topics);
+                pubSub.unsubscribe(this, channels);
                 listening = false;
             }
             released = true;

@@ -1,19 +1,18 @@
 package io.chatroom.chat.session;
 
 import io.chatroom.chat.ChatroomProperties;
+import io.chatroom.chat.RedisPubSub;
 import io.chatroom.chat.stomp.FrameWriter;
 import io.chatroom.common.RedisKeys;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Qualifier;
-import org.springframework.data.redis.connection.Message;
-import org.springframework.data.redis.connection.MessageListener;
-import org.springframework.data.redis.listener.ChannelTopic;
-import org.springframework.data.redis.listener.RedisMessageListenerContainer;
+import org.springframework.dao.DataAccessException;
 import org.springframework.scheduling.TaskScheduler;
 import org.springframework.stereotype.Component;
 import org.springframework.web.socket.CloseStatus;
@@ -26,7 +25,7 @@ import org.springframework.web.socket.CloseStatus;
  * or {@code token expired}) first, so stock STOMP clients report why.
  */
 @Component
-class RevocationWatcher implements MessageListener {
+class RevocationWatcher implements RedisPubSub.Listener {
     private static final Logger log = LoggerFactory.getLogger(RevocationWatcher.class);
     static final String TOKEN_REVOKED = "token revoked";
     static final String TOKEN_EXPIRED = "token expired";
@@ -44,21 +43,26 @@ class RevocationWatcher implements MessageListener {
             FrameWriter frames,
             RevokedTokens revoked,
             RedisKeys keys,
-            RedisMessageListenerContainer container,
+            RedisPubSub pubSub,
             @Qualifier("chatTaskScheduler") TaskScheduler scheduler,
             ChatroomProperties properties) {
         this.sessions = sessions;
         this.revoked = revoked;
         this.frames = frames;
         this.scheduler = scheduler;
-        container.addMessageListener(this, new ChannelTopic(keys.revocationChannel()));
+        try {
+            pubSub.subscribe(this, List.of(keys.revocationChannel()));
+        } catch (DataAccessException e) {
+            // Subscribed again once Redis answers; the periodic re-check covers the meantime.
+            log.warn("revocation channel not subscribed yet: {}", e.toString());
+        }
         scheduler.scheduleWithFixedDelay(
                 this::recheck, properties.auth().revocationCheckInterval());
     }
 
     @Override
-    public void onMessage(Message message, byte[] pattern) {
-        String tokenId = new String(message.getBody(), StandardCharsets.UTF_8).trim();
+    public void onMessage(String channel, byte[] message) {
+        String tokenId = new String(message, StandardCharsets.UTF_8).trim();
         // Off the Redis I/O thread: writing the ERROR frame may block on a slow client.
         scheduler.schedule(
                 () -> {

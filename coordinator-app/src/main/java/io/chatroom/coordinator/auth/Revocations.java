@@ -9,7 +9,9 @@ import java.util.List;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
+import org.springframework.data.redis.core.script.RedisScript;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
@@ -25,7 +27,11 @@ class Revocations {
     private static final Logger log = LoggerFactory.getLogger(Revocations.class);
     private static final String REVOKED_MARKER = "1";
 
+    private static final RedisScript<Long> SHARD_PUBLISH =
+            RedisScript.of("return redis.call('SPUBLISH', KEYS[1], ARGV[1])", Long.class);
+
     private final StringRedisTemplate redis;
+    private final boolean cluster;
     private final JdbcTemplate jdbc;
     private final RedisKeys keys;
     private final Clock clock;
@@ -35,6 +41,9 @@ class Revocations {
 
     Revocations(StringRedisTemplate redis, JdbcTemplate jdbc, RedisKeys keys, Clock clock) {
         this.redis = redis;
+        this.cluster =
+                redis.getConnectionFactory() instanceof LettuceConnectionFactory factory
+                        && factory.isClusterAware();
         this.jdbc = jdbc;
         this.keys = keys;
         this.clock = clock;
@@ -52,7 +61,20 @@ class Revocations {
                 jti,
                 Timestamp.from(expiresAt));
         redis.opsForValue().set(keys.revokedToken(jti), REVOKED_MARKER, remaining);
-        redis.convertAndSend(keys.revocationChannel(), jti);
+        publish(keys.revocationChannel(), jti);
+    }
+
+    /**
+     * Announces a revocation to the chat-apps: on a Redis Cluster with SPUBLISH, as chat-apps there
+     * listen with sharded subscriptions (a classic PUBLISH would be broadcast to every node). A
+     * script with the channel as its key, so the template routes it to the channel's master.
+     */
+    private void publish(String channel, String message) {
+        if (cluster) {
+            redis.execute(SHARD_PUBLISH, List.of(channel), message);
+        } else {
+            redis.convertAndSend(channel, message);
+        }
     }
 
     /**

@@ -112,9 +112,8 @@ public class ServerRegistry {
             ChatroomProperties properties) {
         this.redis = redis;
         this.json = json;
-        // Coordinator-private: clients assigned to a server since its last heartbeat.
-        String pending = keys.prefix() + ":registry:pending";
-        this.registryKeys = List.of(keys.serverRegistry(), keys.serverExpiry(), pending);
+        this.registryKeys =
+                List.of(keys.serverRegistry(), keys.serverExpiry(), keys.serverPending());
         this.ttlMillis = properties.registry().ttl().toMillis();
     }
 

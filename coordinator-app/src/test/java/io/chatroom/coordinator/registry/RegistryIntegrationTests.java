@@ -100,7 +100,7 @@ class RegistryIntegrationTests extends CoordinatorIntegrationTestBase {
     @Test
     void assignmentSpreadsClientsOverThreeServers() {
         String token = loggedInToken(http);
-        redis.delete(keys.prefix() + ":registry:pending");
+        redis.delete(keys.serverPending());
         heartbeat("a", 5);
         heartbeat("b", 0);
         heartbeat("c", 2);

@@ -1,0 +1,184 @@
+package io.chatroom.systemtests;
+
+import static io.chatroom.systemtests.SystemTestSupport.assertClean;
+import static io.chatroom.systemtests.SystemTestSupport.closeAll;
+import static io.chatroom.systemtests.SystemTestSupport.connectedClients;
+import static io.chatroom.systemtests.SystemTestSupport.rooms;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.chatroom.common.ErrorCodes;
+import io.chatroom.common.RedisKeys;
+import io.chatroom.testsupport.RedisCluster;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The failover drill on a Redis Cluster of 3 masters and 3 replicas (redis-server processes of this
+ * run): a coordinator, 2 chat-apps and the archiver on the cluster, clients sending to rooms on
+ * every master, then {@code kill -9} of the master serving most of them. Its replica takes over;
+ * clients see at most a short {@code unavailable} and retry. With {@code
+ * chatroom.durability.replicas=1} nothing acked is lost, duplicated or reordered, at any client or
+ * in PostgreSQL. With 0 the drill reports what the failover cost and asserts only what still holds
+ * (order, no duplicate, service resumed).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.MethodName.class)
+class RedisClusterFailoverSystemTests {
+    private static final Logger log =
+            LoggerFactory.getLogger(RedisClusterFailoverSystemTests.class);
+    private static final Duration TRAFFIC_TIMEOUT = Duration.ofSeconds(90);
+    private static final int MASTERS = 3;
+    private static final int CLIENTS = 12;
+    private static final int ROOMS = 12;
+    private static final int MESSAGES_PER_SECOND_PER_CLIENT = 10;
+    private static final int TOTAL = 1200;
+
+    private RedisCluster redis;
+
+    @BeforeAll
+    void startRedisCluster() {
+        SystemTestSupport.assumeRunnable();
+        Assumptions.assumeTrue(
+                RedisCluster.unavailableReason().isEmpty(),
+                () -> "skipped: " + RedisCluster.unavailableReason().orElse(""));
+        redis = RedisCluster.start(MASTERS, 1);
+    }
+
+    @AfterAll
+    void stopRedisCluster() {
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    @Test
+    void durableAcksLoseNothingWhenAMasterIsKilled() {
+        Checker.Counts counts = drill("cluster failover, durability 1", 1);
+        assertClean(counts);
+    }
+
+    /** Only with {@code -Dsoak=true}: it adds a minute to the build and guarantees little. */
+    @Test
+    void withoutDurableAcksTheDrillReportsWhatWasLost() {
+        Assumptions.assumeTrue(
+                SystemTestPaths.soak(), "the durability 0 drill runs with -Dsoak=true");
+        Checker.Counts counts = drill("cluster failover, durability 0", 0);
+        // What still holds without WAIT: every client sees each room in order, once.
+        assertThat(counts.outOfOrder()).as(counts.line()).isZero();
+        assertThat(counts.duplicated()).as(counts.line()).isZero();
+        assertThat(counts.acked()).as(counts.line()).isEqualTo(counts.sent());
+    }
+
+    private Checker.Counts drill(String scenario, int durability) {
+        Cluster.Options options =
+                new Cluster.Options(
+                        1,
+                        2,
+                        0,
+                        0,
+                        false,
+                        List.of("--spring.data.redis.cluster.nodes=" + redis.nodesProperty()),
+                        List.of("--chatroom.durability.replicas=" + durability));
+        List<ChatClient> fleet = new ArrayList<>();
+        try (Cluster apps = Cluster.start(options)) {
+            RedisKeys keys = new RedisKeys(apps.keyPrefix());
+            List<String> rooms = rooms("failover", ROOMS);
+            Map<Integer, List<String>> roomsByMaster = new HashMap<>();
+            for (String room : rooms) {
+                roomsByMaster
+                        .computeIfAbsent(redis.masterOf(keys.roomSeq(room)), m -> new ArrayList<>())
+                        .add(room);
+            }
+            fleet.addAll(connectedClients(apps, CLIENTS, rooms));
+            Traffic traffic =
+                    Traffic.start(
+                            fleet, new Traffic.Plan(TOTAL, MESSAGES_PER_SECOND_PER_CLIENT, 100));
+            await().atMost(TRAFFIC_TIMEOUT).until(() -> traffic.acked() >= TOTAL / 4);
+
+            int victim =
+                    roomsByMaster.entrySet().stream()
+                            .max(Map.Entry.comparingByValue((a, b) -> a.size() - b.size()))
+                            .orElseThrow()
+                            .getKey();
+            List<String> victimRooms = roomsByMaster.get(victim);
+            long killedAt = System.nanoTime();
+            redis.kill(victim);
+            redis.awaitFailover(victim, MASTERS);
+            Duration failover = Duration.ofNanos(System.nanoTime() - killedAt);
+            // As a supervisor would: the killed node restarts and rejoins as the new master's
+            // replica. Until then the promoted master has no replica, so with durability 1 its
+            // rooms' SENDs are answered unavailable (WAIT cannot succeed).
+            redis.restart(victim);
+            Duration replicaBack = Duration.ofNanos(System.nanoTime() - killedAt);
+
+            traffic.awaitAllAcked(TRAFFIC_TIMEOUT);
+            ClusterFaultsSystemTests.awaitDelivered(fleet);
+            Duration stall = longestStall(fleet, victimRooms, killedAt);
+            Checker.Counts counts = Checker.check(scenario, apps, fleet, stall, true);
+            List<String> codes =
+                    fleet.stream().flatMap(c -> c.errors().stream()).map(e -> e.code()).toList();
+            log.info(
+                    "{}: killed master {} serving {} of {} rooms; replica took over after {} ms,"
+                            + " the restarted node replicated it after {} ms; longest stall of a"
+                            + " victim room at a client {} ms; {} error frames {}; {}",
+                    scenario,
+                    victim,
+                    victimRooms.size(),
+                    ROOMS,
+                    failover.toMillis(),
+                    replicaBack.toMillis(),
+                    stall.toMillis(),
+                    codes.size(),
+                    codes.stream().distinct().toList(),
+                    counts.line());
+            assertThat(codes).allMatch(ErrorCodes.UNAVAILABLE::equals);
+            assertThat(apps.chatApps()).allMatch(AppProcess::isAlive);
+            return counts;
+        } finally {
+            closeAll(fleet);
+            // A drill that failed half-way leaves the next one a whole cluster.
+            for (int port : redis.deadNodes()) {
+                redis.restart(port);
+            }
+        }
+    }
+
+    /**
+     * The longest pause in the frames of the killed master's rooms at any client around the kill:
+     * how long those rooms were unavailable, failover and recovery included.
+     */
+    private static Duration longestStall(
+            List<ChatClient> fleet, List<String> victimRooms, long killedAt) {
+        long longest = 0;
+        for (ChatClient client : fleet) {
+            for (String room : victimRooms) {
+                if (!client.rooms().contains(room)) {
+                    continue;
+                }
+                long previous = 0;
+                for (ChatClient.Received frame : client.frames(room)) {
+                    long at = frame.receivedNanos();
+                    if (previous != 0 && at > killedAt) {
+                        longest = Math.max(longest, at - Math.max(previous, 0));
+                    }
+                    previous = at;
+                }
+            }
+        }
+        return Duration.ofMillis(TimeUnit.NANOSECONDS.toMillis(longest));
+    }
+}

@@ -22,18 +22,61 @@ import org.yaml.snakeyaml.Yaml;
  */
 class ComposeFileTests {
     private static final String COMPOSE = "docker/compose.yaml";
+    private static final String CLUSTER_OVERRIDE = "docker/compose.redis-cluster.yaml";
     private static final String READINESS = "/actuator/health/readiness";
 
     private static Map<String, Object> services;
 
     @BeforeAll
     static void readCompose() throws IOException {
+        services = servicesOf(COMPOSE);
+    }
+
+    private static Map<String, Object> servicesOf(String file) throws IOException {
         LoaderOptions options = new LoaderOptions();
         // Services share settings through YAML anchors and merge keys (<<: *app).
         options.setMaxAliasesForCollections(Integer.MAX_VALUE);
-        try (Reader reader = Files.newBufferedReader(repositoryRoot().resolve(COMPOSE))) {
+        try (Reader reader = Files.newBufferedReader(repositoryRoot().resolve(file))) {
             Map<String, Object> compose = new Yaml(options).load(reader);
-            services = map(compose.get("services"));
+            return map(compose.get("services"));
+        }
+    }
+
+    /**
+     * The Redis Cluster override: six cluster-enabled nodes that announce their service names, a
+     * one-shot init that waits for all of them, and every app of compose.yaml pointed at all six
+     * nodes and started only after the cluster formed.
+     */
+    @Test
+    void theRedisClusterOverrideGivesEveryAppTheWholeCluster() throws IOException {
+        Map<String, Object> cluster = servicesOf(CLUSTER_OVERRIDE);
+        List<String> nodes =
+                cluster.keySet().stream().filter(name -> name.startsWith("redis-node-")).toList();
+        assertThat(nodes).hasSize(6);
+        for (String node : nodes) {
+            String command = String.join(" ", strings(map(cluster.get(node)).get("command")));
+            assertThat(command)
+                    .contains("--cluster-enabled yes", "--cluster-announce-hostname " + node);
+        }
+        Map<String, Object> init = map(cluster.get("redis-cluster-init"));
+        assertThat(map(init.get("depends_on"))).containsOnlyKeys(nodes.toArray(String[]::new));
+        assertThat(String.join(" ", strings(init.get("command"))))
+                .contains("--cluster create", "--cluster-replicas 1");
+
+        List<String> apps =
+                services.keySet().stream()
+                        .filter(name -> map(services.get(name)).containsKey("build"))
+                        .toList();
+        assertThat(apps).hasSize(6);
+        for (String app : apps) {
+            Map<String, Object> s = map(cluster.get(app));
+            String clusterNodes =
+                    (String) map(s.get("environment")).get("SPRING_DATA_REDIS_CLUSTER_NODES");
+            assertThat(clusterNodes.split(","))
+                    .containsExactlyInAnyOrder(
+                            nodes.stream().map(n -> n + ":6379").toArray(String[]::new));
+            assertThat(map(map(s.get("depends_on")).get("redis-cluster-init")).get("condition"))
+                    .isEqualTo("service_completed_successfully");
         }
     }
 

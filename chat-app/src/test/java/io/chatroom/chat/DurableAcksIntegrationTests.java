@@ -17,7 +17,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.springframework.data.redis.core.RedisCallback;
 import org.springframework.data.redis.core.StringRedisTemplate;
@@ -138,24 +137,7 @@ class DurableAcksIntegrationTests {
     }
 
     private static SendAck sendUntilAcked(StompTestClient client, String dest, String body) {
-        return await().atMost(PATIENCE)
-                .pollInterval(Duration.ofMillis(200))
-                .until(
-                        () -> {
-                            client.send(dest, body);
-                            while (true) {
-                                StompTestClient.Frame ack =
-                                        client.frames("acks").poll(200, TimeUnit.MILLISECONDS);
-                                if (ack != null) {
-                                    return JSON.readValue(ack.body(), SendAck.class);
-                                }
-                                StompTestClient.Frame error = client.frames("errors").poll();
-                                if (error != null) {
-                                    return null;
-                                }
-                            }
-                        },
-                        ack -> ack != null);
+        return client.sendUntilAcked(dest, body, PATIENCE, refused -> {});
     }
 
     private static String body(String clientMessageId, String text) {

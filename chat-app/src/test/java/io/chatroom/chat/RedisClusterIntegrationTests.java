@@ -3,7 +3,6 @@ package io.chatroom.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.chatroom.common.ChatError;
 import io.chatroom.common.ChatMessage;
 import io.chatroom.common.ErrorCodes;
 import io.chatroom.common.Presence;
@@ -239,28 +238,11 @@ class RedisClusterIntegrationTests {
     }
 
     private static SendAck sendUntilAcked(StompTestClient client, String room, String text) {
-        String body = body(UUID.randomUUID().toString(), text);
-        return await().atMost(RECOVERY)
-                .pollInterval(POLL)
-                .until(
-                        () -> {
-                            client.send("/app/rooms/" + room, body);
-                            while (true) {
-                                StompTestClient.Frame ack =
-                                        client.frames("acks")
-                                                .poll(POLL.toMillis(), TimeUnit.MILLISECONDS);
-                                if (ack != null) {
-                                    return JSON.readValue(ack.body(), SendAck.class);
-                                }
-                                StompTestClient.Frame error = client.frames("errors").poll();
-                                if (error != null) {
-                                    assertThat(JSON.readValue(error.body(), ChatError.class).code())
-                                            .isEqualTo(ErrorCodes.UNAVAILABLE);
-                                    return null;
-                                }
-                            }
-                        },
-                        ack -> ack != null);
+        return client.sendUntilAcked(
+                "/app/rooms/" + room,
+                body(UUID.randomUUID().toString(), text),
+                RECOVERY,
+                refused -> assertThat(refused.code()).isEqualTo(ErrorCodes.UNAVAILABLE));
     }
 
     /** The subscriber count in redis-cli's answer to PUBSUB (SHARD)NUMSUB of one channel. */

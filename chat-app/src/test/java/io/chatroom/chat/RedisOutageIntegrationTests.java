@@ -16,7 +16,6 @@ import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import tools.jackson.databind.json.JsonMapper;
@@ -123,29 +122,13 @@ class RedisOutageIntegrationTests {
                                                                                         + "\"")));
     }
 
+    /** Each attempt ends with an ack or an unavailable error (~2 s). */
     private static SendAck sendUntilAcked(StompTestClient client, String dest, String body) {
-        return await().atMost(RECOVERY)
-                .pollInterval(POLL)
-                .until(
-                        () -> {
-                            client.send(dest, body);
-                            // Each attempt ends with an ack or an unavailable error (~2 s).
-                            while (true) {
-                                StompTestClient.Frame ack =
-                                        client.frames("acks")
-                                                .poll(POLL.toMillis(), TimeUnit.MILLISECONDS);
-                                if (ack != null) {
-                                    return JSON.readValue(ack.body(), SendAck.class);
-                                }
-                                StompTestClient.Frame error = client.frames("errors").poll();
-                                if (error != null) {
-                                    assertThat(JSON.readValue(error.body(), ChatError.class).code())
-                                            .isEqualTo(ErrorCodes.UNAVAILABLE);
-                                    return null;
-                                }
-                            }
-                        },
-                        ack -> ack != null);
+        return client.sendUntilAcked(
+                dest,
+                body,
+                RECOVERY,
+                refused -> assertThat(refused.code()).isEqualTo(ErrorCodes.UNAVAILABLE));
     }
 
     private static String body(String clientMessageId, String text) {

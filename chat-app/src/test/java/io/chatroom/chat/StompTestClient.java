@@ -1,5 +1,9 @@
 package io.chatroom.chat;
 
+import static org.awaitility.Awaitility.await;
+
+import io.chatroom.common.ChatError;
+import io.chatroom.common.SendAck;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
@@ -12,6 +16,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A minimal STOMP 1.2 client over the JDK's WebSocket, for tests that need what a higher-level
@@ -125,6 +131,35 @@ final class StompTestClient implements WebSocket.Listener {
 
     Frame next(String subscriptionId) {
         return poll(frames(subscriptionId), subscriptionId);
+    }
+
+    /**
+     * Sends until acked, as a client retrying with the same clientMessageId would: each attempt
+     * ends with an ack, or with an error that goes to {@code refused} before the next attempt.
+     */
+    SendAck sendUntilAcked(
+            String destination, String body, Duration atMost, Consumer<ChatError> refused) {
+        JsonMapper json = JsonMapper.builder().build();
+        Duration poll = Duration.ofMillis(200);
+        return await().atMost(atMost)
+                .pollInterval(poll)
+                .until(
+                        () -> {
+                            send(destination, body);
+                            while (true) {
+                                Frame ack =
+                                        frames("acks").poll(poll.toMillis(), TimeUnit.MILLISECONDS);
+                                if (ack != null) {
+                                    return json.readValue(ack.body(), SendAck.class);
+                                }
+                                Frame error = frames("errors").poll();
+                                if (error != null) {
+                                    refused.accept(json.readValue(error.body(), ChatError.class));
+                                    return null;
+                                }
+                            }
+                        },
+                        ack -> ack != null);
     }
 
     Frame nextControl() {

@@ -2,11 +2,15 @@ package io.chatroom.chat;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -21,6 +25,31 @@ class PackageRulesTests {
             new ClassFileImporter()
                     .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
                     .importPackages(ROOT);
+
+    /** The feature packages of docs/architecture.md's map. */
+    private static final List<String> FEATURES =
+            List.of(
+                    "stomp",
+                    "presence",
+                    "logging",
+                    "room",
+                    "session",
+                    "subscription",
+                    "send",
+                    "cluster");
+
+    @Test
+    void everyPackageIsOnTheMap() {
+        // A package the rules below do not name would escape them, and so would an empty import.
+        assertThat(
+                        CLASSES.stream()
+                                .map(JavaClass::getPackageName)
+                                .map(p -> p.equals(ROOT) ? "" : p.substring(ROOT.length() + 1))
+                                .map(p -> p.split("\\.")[0])
+                                .collect(Collectors.toSet()))
+                .containsExactlyInAnyOrderElementsOf(
+                        Stream.concat(Stream.of("", "config"), FEATURES.stream()).toList());
+    }
 
     @Test
     void packagesFormNoCycle() {
@@ -63,15 +92,7 @@ class PackageRulesTests {
 
     private static void allowOnly(String feature, String... allowed) {
         String[] forbidden =
-                Stream.of(
-                                "stomp",
-                                "presence",
-                                "logging",
-                                "room",
-                                "session",
-                                "subscription",
-                                "send",
-                                "cluster")
+                FEATURES.stream()
                         .filter(p -> !p.equals(feature))
                         .filter(p -> !Arrays.asList(allowed).contains(p))
                         .map(p -> ROOT + "." + p + "..")

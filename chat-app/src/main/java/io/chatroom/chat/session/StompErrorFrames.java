@@ -1,12 +1,8 @@
 package io.chatroom.chat.session;
 
-import java.nio.charset.StandardCharsets;
+import io.chatroom.chat.stomp.StompFrames;
 import org.springframework.messaging.Message;
-import org.springframework.messaging.simp.stomp.StompCommand;
-import org.springframework.messaging.simp.stomp.StompHeaderAccessor;
-import org.springframework.messaging.support.MessageBuilder;
 import org.springframework.stereotype.Component;
-import org.springframework.util.MimeTypeUtils;
 import org.springframework.web.socket.messaging.StompSubProtocolErrorHandler;
 
 /**
@@ -38,11 +34,6 @@ class StompErrorFrames extends StompSubProtocolErrorHandler {
     }
 
     private static Message<byte[]> error(String code, String detail) {
-        StompHeaderAccessor accessor = StompHeaderAccessor.create(StompCommand.ERROR);
-        accessor.setMessage(code);
-        accessor.setContentType(MimeTypeUtils.TEXT_PLAIN);
-        accessor.setLeaveMutable(true);
-        return MessageBuilder.createMessage(
-                detail.getBytes(StandardCharsets.UTF_8), accessor.getMessageHeaders());
+        return StompFrames.error(null, code, detail);
     }
 }

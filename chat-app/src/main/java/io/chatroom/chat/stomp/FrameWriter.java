@@ -1,7 +1,6 @@
 package io.chatroom.chat.stomp;
 
 import io.chatroom.common.ChatError;
-import java.nio.charset.StandardCharsets;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.context.annotation.Lazy;
@@ -9,11 +8,7 @@ import org.springframework.messaging.MessageHandler;
 import org.springframework.messaging.simp.SimpMessageHeaderAccessor;
 import org.springframework.messaging.simp.SimpMessageSendingOperations;
 import org.springframework.messaging.simp.SimpMessageType;
-import org.springframework.messaging.simp.stomp.StompCommand;
-import org.springframework.messaging.simp.stomp.StompHeaderAccessor;
-import org.springframework.messaging.support.MessageBuilder;
 import org.springframework.stereotype.Component;
-import org.springframework.util.MimeTypeUtils;
 import org.springframework.web.socket.WebSocketHandler;
 
 /**
@@ -60,15 +55,7 @@ public class FrameWriter implements FrameSink {
      * requires.
      */
     public void error(String sessionId, String message, String detail) {
-        StompHeaderAccessor headers = StompHeaderAccessor.create(StompCommand.ERROR);
-        headers.setSessionId(sessionId);
-        headers.setMessage(message);
-        headers.setContentType(MimeTypeUtils.TEXT_PLAIN);
-        ((MessageHandler) sessions())
-                .handleMessage(
-                        MessageBuilder.createMessage(
-                                detail.getBytes(StandardCharsets.UTF_8),
-                                headers.getMessageHeaders()));
+        ((MessageHandler) sessions()).handleMessage(StompFrames.error(sessionId, message, detail));
     }
 
     /**

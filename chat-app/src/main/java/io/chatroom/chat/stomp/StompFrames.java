@@ -1,9 +1,17 @@
 package io.chatroom.chat.stomp;
 
+import java.nio.charset.StandardCharsets;
+import org.springframework.messaging.Message;
+import org.springframework.messaging.simp.stomp.StompCommand;
+import org.springframework.messaging.simp.stomp.StompHeaderAccessor;
+import org.springframework.messaging.support.MessageBuilder;
+import org.springframework.util.MimeTypeUtils;
+
 /**
- * Every STOMP frame the server encodes itself (room messages go through {@link MessageFrame}, which
- * encodes a message once for all its subscribers). Headers are escaped as STOMP 1.2 asks and every
- * frame with a body carries its {@code content-length}.
+ * Every STOMP frame the server writes: those it encodes itself (room messages go through {@link
+ * MessageFrame}, which encodes a message once for all its subscribers), with headers escaped as
+ * STOMP 1.2 asks and a {@code content-length} on every frame with a body, and the ERROR frame that
+ * Spring's STOMP handler encodes and closes the session after.
  */
 public final class StompFrames {
     /** Native header on the first frame of a resume that could not start right after N. */
@@ -36,6 +44,25 @@ public final class StompFrames {
     /** A RECEIPT frame. */
     public static String receipt(String receiptId) {
         return "RECEIPT\nreceipt-id:" + escape(receiptId) + "\n\n\0";
+    }
+
+    /**
+     * An ERROR frame: header {@code message} names the reason in a few words, the plain-text body
+     * says more, never internals or the token.
+     *
+     * @param sessionId the session, or null where Spring's handler knows it (its error handler)
+     */
+    public static Message<byte[]> error(String sessionId, String message, String detail) {
+        StompHeaderAccessor headers = StompHeaderAccessor.create(StompCommand.ERROR);
+        if (sessionId != null) {
+            headers.setSessionId(sessionId);
+        }
+        headers.setMessage(message);
+        headers.setContentType(MimeTypeUtils.TEXT_PLAIN);
+        // Mutable as in Spring's own error handler, which may still add headers.
+        headers.setLeaveMutable(true);
+        return MessageBuilder.createMessage(
+                detail.getBytes(StandardCharsets.UTF_8), headers.getMessageHeaders());
     }
 
     /**

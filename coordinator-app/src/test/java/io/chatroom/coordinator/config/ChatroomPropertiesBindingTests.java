@@ -1,7 +1,6 @@
 package io.chatroom.coordinator.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatCode;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -14,7 +13,6 @@ import org.springframework.core.env.MutablePropertySources;
 import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.env.SystemEnvironmentPropertySource;
 import org.springframework.core.io.ClassPathResource;
-import org.springframework.mock.env.MockEnvironment;
 import org.springframework.util.unit.DataSize;
 
 /**
@@ -69,13 +67,6 @@ class ChatroomPropertiesBindingTests {
         assertThat(p.redis().keyPrefix()).isEqualTo("blue");
         assertThat(p.archiverUrl()).isEqualTo("https://history.example.org");
         assertThat(p.clusterKey()).isEqualTo("k".repeat(40));
-    }
-
-    @Test
-    void theLocalProfileAcceptsTheBuiltInSecretsLikeDev() throws IOException {
-        MockEnvironment local = new MockEnvironment();
-        local.setActiveProfiles("local");
-        assertThatCode(() -> SecretCheck.check(bind(Map.of()), local)).doesNotThrowAnyException();
     }
 
     private static ChatroomProperties bind(Map<String, Object> environmentVariables)

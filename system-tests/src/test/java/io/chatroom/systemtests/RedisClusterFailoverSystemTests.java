@@ -46,6 +46,9 @@ class RedisClusterFailoverSystemTests {
     private static final int ROOMS = 12;
     private static final int MESSAGES_PER_SECOND_PER_CLIENT = 10;
     private static final int TOTAL = 1200;
+    private static final int RESHARD_ROOMS = 9;
+    private static final int RESHARD_CLIENTS = 18;
+    private static final int RESHARD_TOTAL = 2400;
 
     private RedisCluster redis;
 
@@ -81,6 +84,175 @@ class RedisClusterFailoverSystemTests {
         assertThat(counts.outOfOrder()).as(counts.line()).isZero();
         assertThat(counts.duplicated()).as(counts.line()).isZero();
         assertThat(counts.acked()).as(counts.line()).isEqualTo(counts.sent());
+    }
+
+    /**
+     * Resharding under load: while clients on 2 chat-apps send to rooms whose members sit on both,
+     * {@code redis-cli --cluster rebalance} empties the master serving most rooms (every slot it
+     * had moves to the other two, keys included), then spreads the slots over all three again.
+     * Nothing may be lost, duplicated or reordered at any client or in PostgreSQL, the archiver
+     * drains the queues wherever they moved, and each relay follows its rooms' sharded channels to
+     * their new master. Durability 0: a slot move is no failover, MIGRATE loses nothing.
+     */
+    @Test
+    void reshardingUnderLoadLosesNothing() {
+        Cluster.Options options =
+                new Cluster.Options(
+                        1,
+                        2,
+                        0,
+                        0,
+                        false,
+                        List.of("--spring.data.redis.cluster.nodes=" + redis.nodesProperty()),
+                        List.of());
+        List<ChatClient> fleet = new ArrayList<>();
+        try (Cluster apps = Cluster.start(options)) {
+            RedisKeys keys = new RedisKeys(apps.keyPrefix());
+            List<String> rooms = rooms("reshard", RESHARD_ROOMS);
+            fleet.addAll(connectedClients(apps, RESHARD_CLIENTS, rooms));
+            Map<Integer, List<String>> roomsByMaster = new HashMap<>();
+            for (String room : rooms) {
+                roomsByMaster
+                        .computeIfAbsent(redis.masterOf(keys.roomSeq(room)), m -> new ArrayList<>())
+                        .add(room);
+            }
+            Traffic traffic =
+                    Traffic.start(
+                            fleet,
+                            new Traffic.Plan(RESHARD_TOTAL, MESSAGES_PER_SECOND_PER_CLIENT, 100));
+            await().atMost(TRAFFIC_TIMEOUT).until(() -> traffic.acked() >= RESHARD_TOTAL / 8);
+
+            int retired =
+                    roomsByMaster.entrySet().stream()
+                            .max(Map.Entry.comparingByValue((a, b) -> a.size() - b.size()))
+                            .orElseThrow()
+                            .getKey();
+            List<String> movedRooms = roomsByMaster.get(retired);
+            int ackedBefore = traffic.acked();
+            long startedAt = System.nanoTime();
+            int slotsOut = redis.emptyMaster(retired);
+            Duration emptied = Duration.ofNanos(System.nanoTime() - startedAt);
+            // Every room of the emptied master now lives on another one; its relays must follow.
+            for (String room : movedRooms) {
+                int to = redis.masterOf(keys.roomSeq(room));
+                assertThat(to).as(room).isNotEqualTo(retired);
+                awaitShardSubscribers(to, keys.roomChannel(room), serversWithMembers(fleet, room));
+            }
+            int slotsBack = redis.rebalance();
+            Duration moving = Duration.ofNanos(System.nanoTime() - startedAt);
+            int ackedWhileMoving = traffic.acked() - ackedBefore;
+            redis.awaitHealthy(MASTERS);
+            for (String room : rooms) {
+                awaitShardSubscribers(
+                        redis.masterOf(keys.roomSeq(room)),
+                        keys.roomChannel(room),
+                        serversWithMembers(fleet, room));
+            }
+
+            traffic.awaitAllAcked(TRAFFIC_TIMEOUT);
+            ClusterFaultsSystemTests.awaitDelivered(fleet);
+            Duration stall = longestStall(fleet, rooms, startedAt);
+            String stallWhere = describeLongestStall(fleet, rooms, startedAt, traffic);
+            Checker.Counts counts = Checker.check("cluster resharding", apps, fleet, stall, true);
+            List<String> codes =
+                    fleet.stream().flatMap(c -> c.errors().stream()).map(e -> e.code()).toList();
+            log.info(
+                    "cluster resharding: emptied master {} ({} of {} rooms, {} slots) in {} ms,"
+                            + " then {} slots spread back; {} ms in all, {} messages acked"
+                            + " meanwhile; longest stall of a room at a client {} ms ({}); {} error"
+                            + " frames {}; {}",
+                    retired,
+                    movedRooms.size(),
+                    rooms.size(),
+                    slotsOut,
+                    emptied.toMillis(),
+                    slotsBack,
+                    moving.toMillis(),
+                    ackedWhileMoving,
+                    stall.toMillis(),
+                    stallWhere,
+                    codes.size(),
+                    codes.stream().distinct().toList(),
+                    counts.line());
+            assertThat(slotsOut).as("slots moved off the emptied master").isPositive();
+            assertThat(slotsBack).as("slots spread back").isPositive();
+            assertThat(ackedWhileMoving).as("messages acked while slots moved").isPositive();
+            assertThat(codes).allMatch(ErrorCodes.UNAVAILABLE::equals);
+            assertThat(apps.chatApps()).allMatch(AppProcess::isAlive);
+            assertClean(counts);
+        } finally {
+            closeAll(fleet);
+        }
+    }
+
+    /**
+     * Where the longest pause was: room, the client's server, and how many of the room's messages
+     * were first sent during it (none: its senders paused; some: the servers held them back).
+     */
+    private static String describeLongestStall(
+            List<ChatClient> fleet, List<String> rooms, long since, Traffic traffic) {
+        long longest = 0;
+        String where = "none";
+        Map<String, ChatClient.Sent> sent = traffic.byText();
+        for (ChatClient client : fleet) {
+            for (String room : rooms) {
+                if (!client.rooms().contains(room)) {
+                    continue;
+                }
+                long previous = 0;
+                for (ChatClient.Received frame : client.frames(room)) {
+                    long at = frame.receivedNanos();
+                    if (previous != 0 && at > since && at - previous > longest) {
+                        long from = previous;
+                        long sentDuring =
+                                sent.values().stream()
+                                        .filter(m -> m.room.equals(room))
+                                        .filter(
+                                                m ->
+                                                        m.firstSentNanos > from
+                                                                && m.firstSentNanos < at)
+                                        .count();
+                        longest = at - previous;
+                        where =
+                                String.format(
+                                        "room %s at %s, %d ms after the moves began, %d of its"
+                                                + " messages first sent meanwhile",
+                                        room,
+                                        client.server().wsUrl(),
+                                        TimeUnit.NANOSECONDS.toMillis(previous - since),
+                                        sentDuring);
+                    }
+                    previous = at;
+                }
+            }
+        }
+        return where;
+    }
+
+    /** Chat servers (by WebSocket URL) with at least one member of the room connected. */
+    private static int serversWithMembers(List<ChatClient> fleet, String room) {
+        return (int)
+                fleet.stream()
+                        .filter(c -> c.rooms().contains(room))
+                        .map(c -> c.server().wsUrl())
+                        .distinct()
+                        .count();
+    }
+
+    private void awaitShardSubscribers(int master, String channel, int servers) {
+        await().atMost(Duration.ofSeconds(15))
+                .pollInterval(Duration.ofMillis(200))
+                .untilAsserted(
+                        () -> {
+                            // SHARDNUMSUB answers the channel, then its subscriber count.
+                            String[] reply =
+                                    redis.cli(master, "pubsub", "shardnumsub", channel)
+                                            .trim()
+                                            .split("\n");
+                            assertThat(reply[reply.length - 1])
+                                    .as("SHARDNUMSUB %s at %d", channel, master)
+                                    .isEqualTo(Integer.toString(servers));
+                        });
     }
 
     private Checker.Counts drill(String scenario, int durability) {

@@ -38,6 +38,7 @@ public final class RedisCluster implements AutoCloseable {
     private static final int NODE_TIMEOUT_MILLIS = 1000;
     private static final int BUS_PORT_OFFSET = 10000;
     private static final Pattern VERSION = Pattern.compile("v=(\\d+)\\.");
+    private static final Pattern MOVING = Pattern.compile("Moving (\\d+) slots from");
 
     private final Path dir;
     private final Map<Integer, Process> nodes = new LinkedHashMap<>();
@@ -109,6 +110,10 @@ public final class RedisCluster implements AutoCloseable {
                                     "--cluster-replica-validity-factor",
                                     "0",
                                     "--cluster-require-full-coverage",
+                                    "no",
+                                    // A master emptied by a rebalance stays a master (Redis 7
+                                    // would turn it into a replica), so slots can move back.
+                                    "--cluster-allow-replica-migration",
                                     "no",
                                     "--appendonly",
                                     "yes",
@@ -211,6 +216,61 @@ public final class RedisCluster implements AutoCloseable {
                 cli(master, "cluster", "setslot", slotArg, "node", toId);
             }
         }
+    }
+
+    /**
+     * Moves every slot of the master on {@code port} to the other masters with {@code redis-cli
+     * --cluster rebalance} and a weight of 0 for it, as an operator retiring a node would. Returns
+     * the number of slots moved.
+     */
+    public int emptyMaster(int port) {
+        String id = cli(port, "cluster", "myid").trim();
+        return movedSlots(
+                run(
+                        List.of(
+                                CLI.toString(),
+                                "--cluster",
+                                "rebalance",
+                                "127.0.0.1:" + port,
+                                "--cluster-weight",
+                                id + "=0",
+                                "--cluster-yes")));
+    }
+
+    /**
+     * Spreads the slots evenly over every master, empty ones included, with {@code redis-cli
+     * --cluster rebalance --cluster-use-empty-masters}. Returns the number of slots moved.
+     */
+    public int rebalance() {
+        return movedSlots(
+                run(
+                        List.of(
+                                CLI.toString(),
+                                "--cluster",
+                                "rebalance",
+                                "127.0.0.1:" + anyLivePort(),
+                                "--cluster-use-empty-masters",
+                                "--cluster-yes")));
+    }
+
+    private static int movedSlots(String rebalanceOutput) {
+        Matcher matcher = MOVING.matcher(rebalanceOutput);
+        int moved = 0;
+        while (matcher.find()) {
+            moved += Integer.parseInt(matcher.group(1));
+        }
+        return moved;
+    }
+
+    /** Ports of every master that is up, with or without slots. */
+    public List<Integer> allMasters() {
+        List<Integer> masters = new ArrayList<>();
+        for (String[] node : clusterNodes()) {
+            if (node[2].contains("master") && !node[2].contains("fail")) {
+                masters.add(port(node[1]));
+            }
+        }
+        return masters;
     }
 
     /** Kills a node with SIGKILL, as a crash: what it did not replicate yet is lost. */

@@ -21,6 +21,8 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.interactions.Actions;
+import org.openqa.selenium.interactions.WheelInput;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.logging.LoggingPreferences;
@@ -432,6 +434,36 @@ final class Browser implements AutoCloseable {
         List<?> values = (List<?>) raw;
         return new UnreadDivider(
                 ((Number) values.get(0)).longValue(), ((Number) values.get(1)).longValue());
+    }
+
+    /**
+     * Turns the mouse wheel up over the shown room's messages ({@code #message-scroll}), as a user
+     * scrolling back does.
+     */
+    void scrollMessagesUp() {
+        WebElement scroller = driver.findElement(By.id("message-scroll"));
+        new Actions(driver)
+                .scrollFromOrigin(WheelInput.ScrollOrigin.fromElement(scroller), 0, -100_000)
+                .perform();
+    }
+
+    /** Whether the message with this seq is inside the visible part of {@code #message-scroll}. */
+    boolean seqInView(long seq) {
+        return Boolean.TRUE.equals(
+                js(
+                        "const li = document.querySelector("
+                                + "`#message-list li[data-testid=message][data-seq='${arguments[0]}']`);"
+                                + " if (!li) { return false; }"
+                                + " const view = document.getElementById('message-scroll')"
+                                + ".getBoundingClientRect();"
+                                + " const box = li.getBoundingClientRect();"
+                                + " return box.bottom > view.top && box.top < view.bottom;",
+                        seq));
+    }
+
+    /** {@code #history-status}: where the shown room's history stands. */
+    String historyStatus() {
+        return driver.findElement(By.id("history-status")).getText();
     }
 
     /** The rooms the archiver's room list ("All rooms") shows. */

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.chatroom.chat.room.RoomRelay;
 import io.chatroom.common.ChatError;
 import io.chatroom.common.ChatMessage;
+import io.chatroom.common.ErrorCodes;
 import io.chatroom.common.Presence;
 import io.chatroom.common.RedisKeys;
 import io.chatroom.common.SendAck;
@@ -19,6 +20,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterAll;
@@ -30,6 +32,7 @@ import org.springframework.data.redis.core.RedisCallback;
 import org.springframework.data.redis.core.ScanOptions;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -152,6 +155,61 @@ class ChatHardeningIntegrationTests {
         awaitPresence(observer, "p2", List.of("reuse-alice"));
         alice.close();
         awaitPresence(observer, "p2", List.of());
+    }
+
+    /**
+     * A SUBSCRIBE that gave up waiting for its room (every relay thread busy) answers {@code
+     * unavailable} and never takes effect later: no ghost subscriber, no ghost presence.
+     */
+    @Test
+    void aSubscribeThatTimedOutNeverTakesEffectLater() throws Exception {
+        String room = "late-sub";
+        StompTestClient alice = client(nodeA, "late-alice");
+        ThreadPoolTaskExecutor pool =
+                nodeA.context.getBean("relayExecutor", ThreadPoolTaskExecutor.class);
+        int threads = pool.getMaxPoolSize();
+        CountDownLatch busy = new CountDownLatch(threads);
+        CountDownLatch release = new CountDownLatch(1);
+        try {
+            for (int i = 0; i < threads; i++) {
+                pool.execute(
+                        () -> {
+                            busy.countDown();
+                            try {
+                                release.await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        });
+            }
+            assertThat(busy.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+
+            // Queued behind the busy threads until chatroom.relay.subscribe-timeout (5 s) passes.
+            alice.subscribe("room", "/topic/rooms/" + room, Map.of("receipt", "r-late"));
+            assertThat(error(alice).code()).isEqualTo(ErrorCodes.UNAVAILABLE);
+        } finally {
+            release.countDown();
+        }
+
+        // Bob's subscribe runs on the room's executor after alice's abandoned one, so once bob is
+        // present, alice's has run (or been dropped): only bob is subscribed and present.
+        StompTestClient bob = client(nodeA, "late-bob");
+        bob.subscribeAndWait("room", "/topic/rooms/" + room, Map.of());
+        String presence = keys.roomPresence(room);
+        await().atMost(WAIT)
+                .until(() -> redis.opsForZSet().range(presence, 0, -1).contains("late-bob@hard-a"));
+        assertThat(redis.opsForZSet().range(presence, 0, -1)).containsExactly("late-bob@hard-a");
+        StompTestClient sender = client(nodeB, "late-sender");
+        sender.send("/app/rooms/" + room, body("after the timeout"));
+        assertThat(ack(sender)).isEqualTo(1);
+        assertThat(message(bob, "room").seq()).isEqualTo(1);
+        await().during(Duration.ofMillis(500)).until(() -> alice.frames("room").isEmpty());
+
+        // Bob leaves: nothing of the room is left on the server.
+        bob.unsubscribe("room");
+        await().atMost(WAIT).until(() -> channels("*:room:" + room + ":*").isEmpty());
+        await().atMost(WAIT)
+                .until(() -> !Boolean.TRUE.equals(redis.hasKey(keys.roomPresence(room))));
     }
 
     // ---- state follows the active rooms ----

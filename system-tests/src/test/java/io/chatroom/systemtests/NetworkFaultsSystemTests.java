@@ -212,6 +212,10 @@ class NetworkFaultsSystemTests {
                 victims.stream().mapToInt(ChatClient::failovers).sum(),
                 recovery.toMillis());
         assertClean(counts);
+        // Its heartbeat says DOWN while it cannot reach Redis: no login or fail-over lands there.
+        assertThat(statusDuringCut)
+                .as(CUT_CHAT + " in the registry during the cut")
+                .isEqualTo("DOWN");
         assertThat(othersAckedDuringCut).as("acks to clients of the other servers").isPositive();
         assertThat(othersFramesDuringCut).as("frames to clients of the other servers").isPositive();
         assertThat(victims)

@@ -25,7 +25,6 @@ import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
 import org.springframework.boot.jdbc.autoconfigure.JdbcTemplateAutoConfiguration;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.data.redis.core.Cursor;
 import org.springframework.data.redis.core.ScanOptions;
@@ -110,8 +109,10 @@ class RedisRoomLogIntegrationTests extends RoomLogContract {
         return found;
     }
 
-    /** What RedisRoomLog needs, as the app wires it (RedisConfig, ExecutorsConfig). */
-    @Configuration(proxyBeanMethods = false)
+    /**
+     * What RedisRoomLog needs, as the app wires it (RedisConfig, ExecutorsConfig). Not a
+     * {@code @Configuration}: the app's component scan would find it in every integration test.
+     */
     @ImportAutoConfiguration({
         DataRedisAutoConfiguration.class,
         DataSourceAutoConfiguration.class,

@@ -1,5 +1,6 @@
 package io.chatroom.launcher;
 
+import io.chatroom.stores.RedisPing;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

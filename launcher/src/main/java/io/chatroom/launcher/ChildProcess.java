@@ -51,6 +51,13 @@ final class ChildProcess {
         }
     }
 
+    /**
+     * A process started elsewhere (e.g. a Redis Cluster node) with its output going to {@code log}.
+     */
+    static ChildProcess adopt(String name, Path log, Process process) {
+        return new ChildProcess(name, log, process);
+    }
+
     String name() {
         return name;
     }

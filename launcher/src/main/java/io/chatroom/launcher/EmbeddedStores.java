@@ -2,6 +2,7 @@ package io.chatroom.launcher;
 
 import io.chatroom.stores.EmbeddedPostgresMain;
 import io.chatroom.stores.RedisBinary;
+import io.chatroom.stores.RedisPing;
 import io.chatroom.stores.StoreException;
 import io.chatroom.stores.UserNamespace;
 import java.io.IOException;

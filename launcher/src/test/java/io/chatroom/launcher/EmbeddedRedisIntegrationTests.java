@@ -2,6 +2,7 @@ package io.chatroom.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.chatroom.stores.RedisPing;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -71,12 +71,20 @@ public final class RedisBinary {
     }
 
     static Optional<Path> installed(String searchPath) {
+        return installed(NAME, searchPath);
+    }
+
+    /**
+     * An installed Redis executable ({@code redis-server}, {@code redis-cli}): in {@code /usr/bin},
+     * else the first on {@code searchPath}.
+     */
+    static Optional<Path> installed(String name, String searchPath) {
         List<Path> candidates = new ArrayList<>();
-        candidates.add(INSTALLED);
+        candidates.add(INSTALLED.resolveSibling(name));
         if (searchPath != null) {
             for (String dir : searchPath.split(File.pathSeparator)) {
                 if (!dir.isBlank()) {
-                    candidates.add(Path.of(dir, NAME));
+                    candidates.add(Path.of(dir, name));
                 }
             }
         }

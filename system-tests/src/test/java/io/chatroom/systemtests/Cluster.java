@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.chatroom.common.ChatServerInfo;
 import io.chatroom.common.RedisKeys;
+import io.chatroom.testsupport.PrivateRedis;
 import io.chatroom.testsupport.TestInfra;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -90,7 +91,7 @@ final class Cluster implements AutoCloseable {
     }
 
     private final TestInfra.Env env;
-    private final RedisProcess redis;
+    private final PrivateRedis redis;
     private final List<AppProcess> coordinators = new ArrayList<>();
     private final List<AppProcess> chatApps = new ArrayList<>();
     private final AppProcess archiver;
@@ -98,7 +99,14 @@ final class Cluster implements AutoCloseable {
 
     private Cluster(Options options, Placement placement) {
         env = TestInfra.newEnv();
-        redis = new RedisProcess(freePort()).start();
+        int redisPort = freePort();
+        redis =
+                PrivateRedis.startPersistent(
+                        redisPort,
+                        SystemTestPaths.targetDir()
+                                .resolve("system-redis")
+                                .resolve(UUID.randomUUID().toString()),
+                        SystemTestPaths.logDir().resolve("redis-" + redisPort + ".log"));
         List<Integer> coordinatorPorts = new ArrayList<>();
         for (int i = 0; i < options.coordinators(); i++) {
             coordinatorPorts.add(freePort());
@@ -207,7 +215,7 @@ final class Cluster implements AutoCloseable {
         return keyPrefix;
     }
 
-    RedisProcess redis() {
+    PrivateRedis redis() {
         return redis;
     }
 
@@ -384,7 +392,7 @@ final class Cluster implements AutoCloseable {
     @Override
     public void close() {
         all().forEach(AppProcess::stopQuietly);
-        redis.stopQuietly();
+        redis.stop();
         try {
             reopenDatabase();
         } catch (SQLException e) {

@@ -78,7 +78,7 @@ class ClusterFaultsSystemTests {
         // Every scenario starts from a whole cluster, whatever the previous one left behind (even
         // one that failed half-way through its fault), so the scenarios run in any order.
         if (!cluster.redis().answersPing()) {
-            cluster.redis().start();
+            cluster.redis().startAgain();
         }
         cluster.reopenDatabase();
         for (AppProcess app : cluster.chatApps()) {
@@ -363,7 +363,7 @@ class ClusterFaultsSystemTests {
                     .until(() -> fleet.stream().anyMatch(c -> !c.errors().isEmpty()));
         } finally {
             restartedAt = System.nanoTime();
-            cluster.redis().start();
+            cluster.redis().startAgain();
         }
         int ackedAtRestart = traffic.acked();
         await("service resumes without restarting any app")

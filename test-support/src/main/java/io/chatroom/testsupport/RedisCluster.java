@@ -2,12 +2,11 @@ package io.chatroom.testsupport;
 
 import static org.awaitility.Awaitility.await;
 
+import io.chatroom.stores.RedisClusterNodes;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,21 +23,29 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * A local Redis Cluster for tests: {@code masters} cluster-enabled {@code redis-server} processes
- * with {@code replicas} replicas each, on free loopback ports, data (AOF on, as everywhere we run
- * Redis) in a temporary directory that {@link #close()} removes. Built with {@code redis-cli
- * --cluster create}; needs Redis 7 (sharded pub/sub), which {@link #unavailableReason()} checks.
- * Node timeout is short so a killed master fails over within a few seconds, and the cluster keeps
- * serving the other masters' slots meanwhile ({@code cluster-require-full-coverage no}).
+ * A local Redis Cluster for tests ({@link RedisClusterNodes}, as the launcher's): {@code masters}
+ * nodes with {@code replicas} replicas each, on free loopback ports, data (AOF on, as everywhere we
+ * run Redis) in a temporary directory that {@link #close()} removes. Needs Redis 7 (sharded
+ * pub/sub), which {@link #unavailableReason()} checks. Node timeout is short so a killed master
+ * fails over within a few seconds, and the cluster keeps serving the other masters' slots
+ * meanwhile.
  */
 public final class RedisCluster implements AutoCloseable {
-    private static final Path SERVER = Path.of("/usr/bin/redis-server");
-    private static final Path CLI = Path.of("/usr/bin/redis-cli");
     private static final Duration PATIENCE = Duration.ofSeconds(60);
-    private static final int NODE_TIMEOUT_MILLIS = 1000;
-    private static final int BUS_PORT_OFFSET = 10000;
-    private static final Pattern VERSION = Pattern.compile("v=(\\d+)\\.");
     private static final Pattern MOVING = Pattern.compile("Moving (\\d+) slots from");
+    private static final RedisClusterNodes.Settings SETTINGS =
+            new RedisClusterNodes.Settings(
+                    1000,
+                    List.of(
+                            // A replica may always take over, however long it was cut off.
+                            "--cluster-replica-validity-factor",
+                            "0",
+                            // A master emptied by a rebalance stays a master (Redis 7 would turn
+                            // it into a replica), so slots can move back.
+                            "--cluster-allow-replica-migration",
+                            "no",
+                            "--save",
+                            ""));
 
     private final Path dir;
     private final Map<Integer, Process> nodes = new LinkedHashMap<>();
@@ -49,15 +56,7 @@ public final class RedisCluster implements AutoCloseable {
 
     /** Why no cluster can be started here, or empty when one can. */
     public static Optional<String> unavailableReason() {
-        if (!Files.isExecutable(SERVER) || !Files.isExecutable(CLI)) {
-            return Optional.of("no " + SERVER + " and " + CLI + " (Redis 7 or later) installed");
-        }
-        String version = run(List.of(SERVER.toString(), "--version"));
-        Matcher m = VERSION.matcher(version);
-        if (!m.find() || Integer.parseInt(m.group(1)) < 7) {
-            return Optional.of("Redis Cluster tests need redis-server 7+, found: " + version);
-        }
-        return Optional.empty();
+        return RedisClusterNodes.unavailableReason();
     }
 
     /** Starts and creates a cluster; waits until every node agrees that all slots are served. */
@@ -69,17 +68,12 @@ public final class RedisCluster implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         try {
+            List<RedisClusterNodes.Node> nodes = new ArrayList<>();
             for (int i = 0; i < masters * (1 + replicas); i++) {
-                cluster.startNode(freePortWithBus());
+                nodes.add(cluster.node(freePortWithBus()));
             }
-            List<String> create = new ArrayList<>(List.of(CLI.toString(), "--cluster", "create"));
-            cluster.nodes.keySet().forEach(p -> create.add("127.0.0.1:" + p));
-            create.addAll(
-                    List.of("--cluster-replicas", Integer.toString(replicas), "--cluster-yes"));
-            run(create);
-            await().atMost(PATIENCE)
-                    .pollInterval(Duration.ofMillis(200))
-                    .until(() -> cluster.healthy(masters));
+            cluster.nodes.putAll(RedisClusterNodes.start(nodes, SETTINGS, replicas));
+            cluster.awaitHealthy(masters);
             return cluster;
         } catch (RuntimeException e) {
             cluster.close();
@@ -87,48 +81,9 @@ public final class RedisCluster implements AutoCloseable {
         }
     }
 
-    private void startNode(int port) {
+    private RedisClusterNodes.Node node(int port) {
         Path nodeDir = dir.resolve(Integer.toString(port));
-        try {
-            Files.createDirectories(nodeDir);
-            Process process =
-                    new ProcessBuilder(
-                                    SERVER.toString(),
-                                    "--port",
-                                    Integer.toString(port),
-                                    "--bind",
-                                    "127.0.0.1",
-                                    "--dir",
-                                    nodeDir.toString(),
-                                    "--cluster-enabled",
-                                    "yes",
-                                    "--cluster-config-file",
-                                    "nodes.conf",
-                                    "--cluster-node-timeout",
-                                    Integer.toString(NODE_TIMEOUT_MILLIS),
-                                    // A replica may always take over, however long it was cut off.
-                                    "--cluster-replica-validity-factor",
-                                    "0",
-                                    "--cluster-require-full-coverage",
-                                    "no",
-                                    // A master emptied by a rebalance stays a master (Redis 7
-                                    // would turn it into a replica), so slots can move back.
-                                    "--cluster-allow-replica-migration",
-                                    "no",
-                                    "--appendonly",
-                                    "yes",
-                                    "--appendfsync",
-                                    "everysec",
-                                    "--save",
-                                    "")
-                            .redirectErrorStream(true)
-                            .redirectOutput(nodeDir.resolve("redis.log").toFile())
-                            .start();
-            nodes.put(port, process);
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not start " + SERVER, e);
-        }
-        await().atMost(PATIENCE).until(() -> answers(port));
+        return new RedisClusterNodes.Node(port, nodeDir, nodeDir.resolve("redis.log"));
     }
 
     /** {@code spring.data.redis.cluster.nodes}: every node of the cluster. */
@@ -226,9 +181,9 @@ public final class RedisCluster implements AutoCloseable {
     public int emptyMaster(int port) {
         String id = cli(port, "cluster", "myid").trim();
         return movedSlots(
-                run(
+                RedisClusterNodes.run(
                         List.of(
-                                CLI.toString(),
+                                RedisClusterNodes.cli().toString(),
                                 "--cluster",
                                 "rebalance",
                                 "127.0.0.1:" + port,
@@ -243,9 +198,9 @@ public final class RedisCluster implements AutoCloseable {
      */
     public int rebalance() {
         return movedSlots(
-                run(
+                RedisClusterNodes.run(
                         List.of(
-                                CLI.toString(),
+                                RedisClusterNodes.cli().toString(),
                                 "--cluster",
                                 "rebalance",
                                 "127.0.0.1:" + anyLivePort(),
@@ -289,7 +244,7 @@ public final class RedisCluster implements AutoCloseable {
      * master that took over from it. Returns once it replicates.
      */
     public void restart(int port) {
-        startNode(port);
+        nodes.put(port, RedisClusterNodes.startNode(node(port), SETTINGS));
         await().atMost(PATIENCE)
                 .pollInterval(Duration.ofMillis(200))
                 .until(
@@ -323,20 +278,13 @@ public final class RedisCluster implements AutoCloseable {
     }
 
     private boolean healthy(int masters) {
-        for (int port : livePorts()) {
-            String info = cli(port, "cluster", "info");
-            if (!info.contains("cluster_state:ok") || !info.contains("cluster_slots_ok:16384")) {
-                return false;
-            }
-        }
-        return masters().size() == masters;
+        return livePorts().stream().allMatch(RedisClusterNodes::servesAllSlots)
+                && masters().size() == masters;
     }
 
     /** Runs a redis-cli command against one node and returns its output. */
     public String cli(int port, String... command) {
-        List<String> args = new ArrayList<>(List.of(CLI.toString(), "-p", Integer.toString(port)));
-        args.addAll(List.of(command));
-        return run(args);
+        return RedisClusterNodes.cli(port, command);
     }
 
     private List<String[]> clusterNodes() {
@@ -385,41 +333,11 @@ public final class RedisCluster implements AutoCloseable {
         }
     }
 
-    private static String run(List<String> command) {
-        try {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            byte[] out = process.getInputStream().readAllBytes();
-            if (!process.waitFor(PATIENCE.toSeconds(), TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                throw new IllegalStateException("timed out: " + command);
-            }
-            String text = new String(out, StandardCharsets.UTF_8);
-            if (process.exitValue() != 0) {
-                throw new IllegalStateException(command + " failed: " + text);
-            }
-            return text;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static boolean answers(int port) {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", port), 300);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
     /** A port whose cluster bus port (port + 10000) is free too. */
     private static int freePortWithBus() {
         for (int attempt = 0; attempt < 100; attempt++) {
             int port = ThreadLocalRandom.current().nextInt(20000, 50000);
-            if (free(port) && free(port + BUS_PORT_OFFSET)) {
+            if (free(port) && free(port + RedisClusterNodes.BUS_PORT_OFFSET)) {
                 return port;
             }
         }

@@ -1,6 +1,10 @@
 package io.chatroom.chat.room;
 
+import io.chatroom.chat.ChatException;
+import io.chatroom.common.ErrorCodes;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -9,6 +13,7 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import org.springframework.dao.QueryTimeoutException;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A {@link RoomLog} in memory with the Redis log's rules (idempotent retries, a trimmed window, a
@@ -17,10 +22,16 @@ import org.springframework.dao.QueryTimeoutException;
  * {@link #published}, for the test to hand to a stream as pub/sub would (or not).
  */
 final class InMemoryRoomLog implements RoomLog {
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    /** The append script's sentAt: always with milliseconds, which MessageJson relies on. */
+    private static final DateTimeFormatter SENT_AT =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+
     private final int windowSize;
     private Map<String, Long> counters = new HashMap<>();
     private Map<String, TreeMap<Long, String>> windows = new HashMap<>();
-    private final Map<String, Long> idempotency = new HashMap<>();
+    private Map<String, Long> idempotency = new HashMap<>();
     private final Map<String, Long> floors = new HashMap<>();
     final List<String> published = new ArrayList<>();
     boolean failing;
@@ -30,19 +41,27 @@ final class InMemoryRoomLog implements RoomLog {
     }
 
     /** What the store holds at one moment, to roll back to later. */
-    record Snapshot(Map<String, Long> counters, Map<String, TreeMap<Long, String>> windows) {}
+    record Snapshot(
+            Map<String, Long> counters,
+            Map<String, TreeMap<Long, String>> windows,
+            Map<String, Long> idempotency) {}
 
     Snapshot snapshot() {
         Map<String, TreeMap<Long, String>> copy = new HashMap<>();
         windows.forEach((room, window) -> copy.put(room, new TreeMap<>(window)));
-        return new Snapshot(new HashMap<>(counters), copy);
+        return new Snapshot(new HashMap<>(counters), copy, new HashMap<>(idempotency));
     }
 
-    /** The store came back with older data (an old snapshot, a lagging replica). */
+    /**
+     * The store came back with older data (an old snapshot, a lagging replica): client message ids
+     * stored since are forgotten too, as Redis forgets their keys. Floors are this server's memory
+     * and stay.
+     */
     void rollback(Snapshot snapshot) {
         counters = new HashMap<>(snapshot.counters());
         windows = new HashMap<>();
         snapshot.windows().forEach((room, window) -> windows.put(room, new TreeMap<>(window)));
+        idempotency = new HashMap<>(snapshot.idempotency());
     }
 
     /** The store lost everything. */
@@ -61,6 +80,12 @@ final class InMemoryRoomLog implements RoomLog {
     @Override
     public CompletableFuture<Appended> append(
             String room, String sender, String clientMessageId, String text) {
+        if (failing) {
+            // As the Redis log: a failed future, never a throw from append itself.
+            return CompletableFuture.failedFuture(
+                    new ChatException(
+                            ErrorCodes.UNAVAILABLE, "message store unavailable", clientMessageId));
+        }
         return CompletableFuture.completedFuture(appendNow(room, sender, clientMessageId, text));
     }
 
@@ -73,6 +98,7 @@ final class InMemoryRoomLog implements RoomLog {
         long floor = floors.getOrDefault(room, 0L);
         long seq = Math.max(counters.getOrDefault(room, 0L), floor) + 1;
         counters.put(room, seq);
+        // Laid out as the append script does: sender and text as JSON string literals.
         String json =
                 "{\"id\":\""
                         + UUID.randomUUID()
@@ -80,12 +106,12 @@ final class InMemoryRoomLog implements RoomLog {
                         + room
                         + "\",\"seq\":"
                         + seq
-                        + ",\"sender\":\""
-                        + sender
-                        + "\",\"text\":\""
-                        + text
-                        + "\",\"sentAt\":\""
-                        + Instant.now()
+                        + ",\"sender\":"
+                        + JSON.writeValueAsString(sender)
+                        + ",\"text\":"
+                        + JSON.writeValueAsString(text)
+                        + ",\"sentAt\":\""
+                        + SENT_AT.format(Instant.now())
                         + "\"}";
         TreeMap<Long, String> window = windows.computeIfAbsent(room, r -> new TreeMap<>());
         window.put(seq, json);

@@ -1,4 +1,4 @@
-package io.chatroom.launcher;
+package io.chatroom.stores;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,14 +8,17 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
-/** Tells whether a Redis answers PONG (it refuses commands while it loads its append-only file). */
-final class RedisPing {
+/**
+ * Tells whether a Redis answers PONG (it refuses commands while it loads its append-only file): the
+ * readiness check of everyone who starts {@code redis-server} processes.
+ */
+public final class RedisPing {
     private static final Duration TIMEOUT = Duration.ofMillis(500);
     private static final String PONG = "+PONG";
 
     private RedisPing() {}
 
-    static boolean pong(String host, int port) {
+    public static boolean pong(String host, int port) {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress(host, port), (int) TIMEOUT.toMillis());
             socket.setSoTimeout((int) TIMEOUT.toMillis());

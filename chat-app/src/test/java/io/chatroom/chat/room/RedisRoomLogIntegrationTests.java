@@ -1,0 +1,166 @@
+package io.chatroom.chat.room;
+
+import io.chatroom.chat.AsyncScripts;
+import io.chatroom.chat.ChatroomProperties;
+import io.chatroom.chat.RedisPubSub;
+import io.chatroom.common.RedisKeys;
+import io.chatroom.testsupport.TestInfra;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.springframework.boot.Banner;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
+import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
+import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
+import org.springframework.boot.jdbc.autoconfigure.JdbcTemplateAutoConfiguration;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
+import org.springframework.data.redis.core.Cursor;
+import org.springframework.data.redis.core.ScanOptions;
+import org.springframework.data.redis.core.StringRedisTemplate;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
+
+/**
+ * {@link RoomLogContract} against {@link RedisRoomLog} on the tests' Redis, with a fresh key prefix
+ * and database. Only the log and what it needs are wired (Spring Boot's Redis, JDBC and Jackson
+ * set-up and the app's application.yaml), not the whole app, so nothing else touches its keys.
+ */
+class RedisRoomLogIntegrationTests extends RoomLogContract {
+    private static TestInfra.Env env;
+    private static ConfigurableApplicationContext context;
+    private static StringRedisTemplate redis;
+    private static RedisKeys keys;
+
+    @BeforeAll
+    static void start() {
+        env = TestInfra.newEnv();
+        context =
+                new SpringApplicationBuilder(Wiring.class)
+                        .web(WebApplicationType.NONE)
+                        .bannerMode(Banner.Mode.OFF)
+                        .run(
+                                "--spring.data.redis.url=" + env.redisUrl(),
+                                "--spring.datasource.url=" + env.database().jdbcUrl(),
+                                "--spring.datasource.username=" + env.database().username(),
+                                "--spring.datasource.password=" + env.database().password(),
+                                "--chatroom.redis.key-prefix=" + env.keyPrefix(),
+                                "--chatroom.auth.secret=" + env.authSecret(),
+                                "--chatroom.cluster-key=" + env.clusterKey(),
+                                "--chatroom.window-size=" + WINDOW);
+        redis = context.getBean(StringRedisTemplate.class);
+        keys = context.getBean(RedisKeys.class);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (context != null) {
+            redis.delete(scan(env.keyPrefix() + ":*"));
+            context.close();
+        }
+    }
+
+    @Override
+    RoomLog log() {
+        return context.getBean(RoomLog.class);
+    }
+
+    @Override
+    void loseRoom(String room) {
+        redis.delete(roomKeys(room));
+    }
+
+    @Override
+    Object snapshot(String room) {
+        Map<String, byte[]> dumps = new HashMap<>();
+        roomKeys(room).forEach(key -> dumps.put(key, redis.dump(key)));
+        return dumps;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    void rollBack(String room, Object snapshot) {
+        redis.delete(roomKeys(room));
+        ((Map<String, byte[]>) snapshot)
+                .forEach((key, dump) -> redis.restore(key, dump, 0, TimeUnit.MILLISECONDS));
+    }
+
+    /** The room's counter, window and client message ids. */
+    private static List<String> roomKeys(String room) {
+        return scan(keys.roomSeq(room).replaceFirst(":seq$", ":*"));
+    }
+
+    private static List<String> scan(String pattern) {
+        List<String> found = new ArrayList<>();
+        try (Cursor<String> cursor =
+                redis.scan(ScanOptions.scanOptions().match(pattern).count(1000).build())) {
+            cursor.forEachRemaining(found::add);
+        }
+        return found;
+    }
+
+    /**
+     * What RedisRoomLog needs, as the app wires it (RedisConfig, ExecutorsConfig). Not a
+     * {@code @Configuration}: the app's component scan would find it in every integration test.
+     */
+    @ImportAutoConfiguration({
+        DataRedisAutoConfiguration.class,
+        DataSourceAutoConfiguration.class,
+        JdbcTemplateAutoConfiguration.class,
+        JacksonAutoConfiguration.class
+    })
+    @EnableConfigurationProperties(ChatroomProperties.class)
+    @Import({AsyncScripts.class, RedisRoomLog.class})
+    static class Wiring {
+        @Bean
+        RedisKeys redisKeys(ChatroomProperties properties) {
+            return new RedisKeys(properties.redis().keyPrefix());
+        }
+
+        @Bean
+        MeterRegistry meterRegistry() {
+            return new SimpleMeterRegistry();
+        }
+
+        @Bean
+        ThreadPoolTaskScheduler chatTaskScheduler() {
+            return new ThreadPoolTaskScheduler();
+        }
+
+        /** Classic PUBLISH, as on a single Redis; the log only asks which. */
+        @Bean
+        RedisPubSub pubSub() {
+            return new RedisPubSub() {
+                @Override
+                public void subscribe(Listener listener, List<String> channels) {
+                    throw new UnsupportedOperationException();
+                }
+
+                @Override
+                public void unsubscribe(Listener listener, List<String> channels) {
+                    throw new UnsupportedOperationException();
+                }
+
+                @Override
+                public void publish(String channel, String message) {
+                    throw new UnsupportedOperationException();
+                }
+
+                @Override
+                public boolean sharded() {
+                    return false;
+                }
+            };
+        }
+    }
+}

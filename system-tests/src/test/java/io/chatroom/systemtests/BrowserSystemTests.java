@@ -28,6 +28,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
+import org.openqa.selenium.ElementClickInterceptedException;
+import org.openqa.selenium.ElementNotInteractableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -912,12 +914,16 @@ class BrowserSystemTests {
             assertThat(divider).as("the New messages divider").isNotNull();
             assertThat(divider.afterSeq()).isEqualTo(READ_BEFORE);
             // The divider is at the top of the view (nothing to scroll up to): the button loads
-            // the unread messages the page did not hold, then the read ones, to the start.
+            // the unread messages the page did not hold, then scrolling or the button the read
+            // ones, to the start. The button may hide (loading) between the check and the click.
             await("\"Load older messages\" loads the room down to its start")
                     .atMost(TIMEOUT)
                     .pollInterval(Duration.ofMillis(500))
+                    .ignoreException(ElementClickInterceptedException.class)
+                    .ignoreException(ElementNotInteractableException.class)
                     .until(
                             () -> {
+                                erin.scrollMessagesUp();
                                 if (erin.displayed("load-older-button")) {
                                     erin.click("load-older-button");
                                 }

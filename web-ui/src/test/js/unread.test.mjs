@@ -63,6 +63,33 @@ test('history arriving on entering a room is unread only above the saved mark', 
   assert.equal(firstUnreadSeq(room, 97), 98);
 });
 
+test('after a reload, unread messages older than the history brought still count (seqs have no gaps)', () => {
+  // Read up to 40; 60 more arrived (41..100); the re-subscription brings the last 50 (51..100).
+  const room = new RoomTimeline('r', 'alice');
+  for (let seq = 51; seq <= 100; seq++) {
+    room.addMessage(message(seq, seq === 60 || seq === 99 ? 'alice' : 'bob'));
+  }
+  // 41..50 are not held (senders unknown: all count); of 51..100 the 2 own ones do not.
+  assert.equal(unreadCount(room, 40), 60 - 2);
+  assert.equal(unreadCount(room, 0), 100 - 2);
+  assert.equal(firstUnreadSeq(room, 40), 51, 'the divider goes above the oldest held');
+  // Older history loaded from the archive: the count does not change, one's own drop out.
+  room.addMessage(message(45, 'alice'), false);
+  room.addMessage(message(41), false);
+  assert.equal(unreadCount(room, 40), 60 - 3);
+  assert.equal(firstUnreadSeq(room, 40), 41);
+});
+
+test('a hole still being filled counts, and an all-own held part still gets the divider', () => {
+  const room = timeline([1, 'bob'], [2, 'bob'], [8, 'alice'], [9, 'alice']);
+  // 3..7 are missing (being filled from the archive): they are messages, of unknown senders.
+  assert.equal(unreadCount(room, 2), 5);
+  assert.equal(firstUnreadSeq(room, 2), 8);
+  assert.equal(unreadCount(room, 8), 0);
+  assert.equal(firstUnreadSeq(room, 8), null);
+  assert.equal(unreadCount(new RoomTimeline('r', 'alice'), 5), 0);
+});
+
 test('showing a room marks everything it holds as read, never moving the mark back', () => {
   const room = timeline([1, 'bob'], [2, 'bob']);
   assert.equal(markRead(room, 0), 2);

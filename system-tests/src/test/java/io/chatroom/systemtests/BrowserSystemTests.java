@@ -28,6 +28,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
+import org.openqa.selenium.ElementClickInterceptedException;
+import org.openqa.selenium.ElementNotInteractableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,9 +39,10 @@ import org.slf4j.LoggerFactory;
  * servers with the dashboard's live charts open beside them, an HTML payload, unread counts and the
  * "New messages" divider, a room list that updates itself, axe-core on every page, a killed chat
  * server (its chart lines stop, the dashboard says so), and logout; then a third user whose page
- * misses more than the chat servers' window while the archiver lags, and a fourth who scrolls back
- * through a room's older history. Scenarios a to h build on each other (same users and rooms), so
- * they run in name order, and one is skipped, saying why, when an earlier one failed; i and j stand
+ * misses more than the chat servers' window while the archiver lags, a fourth who scrolls back
+ * through a room's older history, and a fifth whose unread count after a reload exceeds the history
+ * a room brings on entry. Scenarios a to h build on each other (same users and rooms), so they run
+ * in name order, and one is skipped, saying why, when an earlier one failed; i, j and k stand
  * alone. Where the cluster or the browser cannot run, every test is reported as skipped with the
  * reason ({@link BrowserTestsRunnable}). Screenshots of the chat page and the dashboard go to
  * {@code -Dscreenshots.dir} (or env {@code SCREENSHOTS_DIR}), default {@code target/screenshots}.
@@ -72,6 +75,10 @@ class BrowserSystemTests {
     private static final int HISTORY_MESSAGES = 150;
     private static final int HISTORY_ON_ENTRY = 50;
     private static final String DAVE = "dave";
+    private static final String ERIN = "erin";
+    // Read before leaving the room, then more than HISTORY_ON_ENTRY unread (twice).
+    private static final int READ_BEFORE = 3;
+    private static final int UNREAD_BATCH = 60;
     private static final Duration METRICS_TIMEOUT = Duration.ofSeconds(60);
     private static final List<String> CHAT_CHARTS =
             List.of(
@@ -852,6 +859,105 @@ class BrowserSystemTests {
             openBrowsers.remove(dave);
             dave.close();
         }
+    }
+
+    /**
+     * Unread counts after a reload count every message above the saved read mark, not only the 50
+     * the re-subscription brings as history: erin reads a room, goes to another, and {@link
+     * #UNREAD_BATCH} messages arrive while the page is open, then as many again while it is away
+     * (on the dashboard) together with two of her own from another session of hers. Each time the
+     * badge shows the exact number, her own ones left out; back in the room the divider sits right
+     * after what she had read once older history is loaded.
+     */
+    @Test
+    void k_unreadCountAfterAReloadCountsMoreThanTheHistoryTheRoomBrings() throws Exception {
+        List<String> rooms = SystemTestSupport.rooms("unread", 2);
+        String room = rooms.get(0);
+        String elsewhere = rooms.get(1);
+        Browser erin = openBrowser(ERIN);
+        ChatClient otherTab = null;
+        try (ChatClient writer = ChatClient.registerNew(cluster.coordinatorUrls(), "writer")) {
+            writer.join(room);
+            writer.loginAndConnect();
+            sendAcked(writer, READ_BEFORE);
+            erin.register(ERIN, PASSWORD);
+            erin.join(room);
+            awaitSeqs(erin, seqs(1, READ_BEFORE));
+            erin.join(elsewhere); // #room is read up to READ_BEFORE
+
+            sendAcked(writer, UNREAD_BATCH);
+            awaitUnread(erin, room, UNREAD_BATCH, "live");
+            erin.reload();
+            awaitUnread(erin, room, UNREAD_BATCH, "after a reload");
+            assertThat(erin.title()).isEqualTo("(" + UNREAD_BATCH + ") Chatroom");
+
+            // Away from the page: more than the history again, and two of her own from elsewhere.
+            erin.get(pageUrl("/dashboard.html"));
+            otherTab = new ChatClient(cluster.coordinatorUrls(), ERIN, PASSWORD);
+            otherTab.join(room);
+            otherTab.loginAndConnect();
+            sendAcked(writer, UNREAD_BATCH);
+            sendAcked(otherTab, 2);
+            sendAcked(writer, 5);
+            long total = READ_BEFORE + 2L * UNREAD_BATCH + 2 + 5;
+            int unread = 2 * UNREAD_BATCH + 5;
+            erin.get(pageUrl("/"));
+            erin.awaitView("chat");
+            erin.awaitConnected();
+            awaitUnread(erin, room, unread, "after coming back to the page");
+            assertThat(erin.title()).isEqualTo("(" + unread + ") Chatroom");
+
+            erin.showRoom(room);
+            assertThat(erin.unreadCount(room)).isZero();
+            assertThat(erin.title()).isEqualTo("Chatroom");
+            Browser.UnreadDivider divider = erin.unreadDivider();
+            assertThat(divider).as("the New messages divider").isNotNull();
+            assertThat(divider.afterSeq()).isEqualTo(READ_BEFORE);
+            // The divider is at the top of the view (nothing to scroll up to): the button loads
+            // the unread messages the page did not hold, then scrolling or the button the read
+            // ones, to the start. The button may hide (loading) between the check and the click.
+            await("\"Load older messages\" loads the room down to its start")
+                    .atMost(TIMEOUT)
+                    .pollInterval(Duration.ofMillis(500))
+                    .ignoreException(ElementClickInterceptedException.class)
+                    .ignoreException(ElementNotInteractableException.class)
+                    .until(
+                            () -> {
+                                erin.scrollMessagesUp();
+                                if (erin.displayed("load-older-button")) {
+                                    erin.click("load-older-button");
+                                }
+                                return erin.seqs().get(0) == 1;
+                            });
+            assertThat(erin.seqs()).isEqualTo(seqs(1, total));
+            assertThat(erin.unreadDivider())
+                    .as("the divider right after what erin had read")
+                    .isEqualTo(new Browser.UnreadDivider(READ_BEFORE, READ_BEFORE + 1));
+            assertThat(erin.consoleErrors()).isEmpty();
+        } catch (AssertionError | RuntimeException e) {
+            // The watcher dumps the pages still open; this one closes before it runs.
+            erin.dump(SystemTestPaths.targetDir().resolve("browser-failures"), "k");
+            throw e;
+        } finally {
+            if (otherTab != null) {
+                otherTab.close();
+            }
+            openBrowsers.remove(erin);
+            erin.close();
+        }
+    }
+
+    /** Sends {@code count} messages from the client to its room and waits for their acks. */
+    private static void sendAcked(ChatClient client, int count) {
+        Traffic.start(List.of(client), new Traffic.Plan(count, 15, 0))
+                .awaitAllAcked(TRAFFIC_TIMEOUT);
+    }
+
+    private static void awaitUnread(Browser browser, String room, int expected, String when) {
+        await(browser.name() + "'s #" + room + " counts " + expected + " unread " + when)
+                .atMost(TIMEOUT)
+                .pollInterval(POLL)
+                .until(() -> browser.unreadCount(room), equalTo(expected));
     }
 
     private static void awaitSeqs(Browser browser, List<Long> expected) {

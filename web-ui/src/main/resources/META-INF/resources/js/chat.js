@@ -84,8 +84,8 @@ const view = {
 
 /**
  * The page's whole state. rooms: room -> {timeline, gapFill, users, readSeq, unread, loadingOlder,
- * olderRetryAt, olderNote} (readSeq: the highest seq the user has seen there; unread: messages of
- * others above it); active: the room on screen; connection: the live ChatConnection while logged
+ * olderRetryAt, olderNote} (readSeq: the highest seq the user has seen there; unread: the seqs
+ * above it up to the highest held, less the own ones held, see unread.js); active: the room on screen; connection: the live ChatConnection while logged
  * in; roomListSignature: what the room list shows, so an unchanged list is not redrawn.
  */
 const state = {

@@ -17,7 +17,7 @@ function firstAfter(seqs, seq) {
 }
 
 /**
- * The seqs of a timeline the user has not seen: held, above `readSeq` and not their own (a message
+ * The held seqs of a timeline the user has not seen: above `readSeq` and not their own (a message
  * sent from this or another tab is known to its sender). History that arrives on entering a room
  * is as unread as live messages: what counts is the seq, not how the message came.
  */
@@ -31,17 +31,39 @@ function* unseen(timeline, readSeq) {
   }
 }
 
-/** How many messages of the room are unread. */
+/**
+ * How many messages of the room are unread: every seq above the read mark up to the highest the
+ * room holds, less the user's own among those it holds. A room's seqs are 1..N without gaps, so a
+ * seq above the mark that the timeline does not hold is a message all the same (e.g. after a
+ * reload, below the 50 the subscription's history brings, or in a hole still being filled): it
+ * counts, its sender being unknown until it is loaded.
+ */
 export function unreadCount(timeline, readSeq) {
-  let count = 0;
-  for (const _ of unseen(timeline, readSeq)) {
-    count++;
+  const seqs = timeline.seqs;
+  const highest = timeline.highestSeq;
+  if (highest <= readSeq) {
+    return 0;
   }
-  return count;
+  let own = 0;
+  for (let i = firstAfter(seqs, readSeq); i < seqs.length; i++) {
+    if (timeline.bySeq.get(seqs[i])?.own) {
+      own++;
+    }
+  }
+  return highest - readSeq - own;
 }
 
-/** The first unread seq (where the "new messages" divider goes), or null when none. */
+/**
+ * Where the "new messages" divider goes: above the first unread seq held, or null when none. When
+ * unread seqs right above the mark are not held (older than what the room holds), it goes above
+ * the lowest held seq after the mark: the missing ones load above that one, below the divider.
+ */
 export function firstUnreadSeq(timeline, readSeq) {
+  const seqs = timeline.seqs;
+  const index = firstAfter(seqs, readSeq);
+  if (index < seqs.length && seqs[index] > readSeq + 1) {
+    return seqs[index];
+  }
   const first = unseen(timeline, readSeq).next();
   return first.done ? null : first.value;
 }

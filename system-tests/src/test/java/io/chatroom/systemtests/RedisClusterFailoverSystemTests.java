@@ -110,23 +110,14 @@ class RedisClusterFailoverSystemTests {
             RedisKeys keys = new RedisKeys(apps.keyPrefix());
             List<String> rooms = rooms("reshard", RESHARD_ROOMS);
             fleet.addAll(connectedClients(apps, RESHARD_CLIENTS, rooms));
-            Map<Integer, List<String>> roomsByMaster = new HashMap<>();
-            for (String room : rooms) {
-                roomsByMaster
-                        .computeIfAbsent(redis.masterOf(keys.roomSeq(room)), m -> new ArrayList<>())
-                        .add(room);
-            }
+            Map<Integer, List<String>> roomsByMaster = roomsByMaster(keys, rooms);
             Traffic traffic =
                     Traffic.start(
                             fleet,
                             new Traffic.Plan(RESHARD_TOTAL, MESSAGES_PER_SECOND_PER_CLIENT, 100));
             await().atMost(TRAFFIC_TIMEOUT).until(() -> traffic.acked() >= RESHARD_TOTAL / 8);
 
-            int retired =
-                    roomsByMaster.entrySet().stream()
-                            .max(Map.Entry.comparingByValue((a, b) -> a.size() - b.size()))
-                            .orElseThrow()
-                            .getKey();
+            int retired = busiest(roomsByMaster);
             List<String> movedRooms = roomsByMaster.get(retired);
             int ackedBefore = traffic.acked();
             long startedAt = System.nanoTime();
@@ -151,9 +142,9 @@ class RedisClusterFailoverSystemTests {
 
             traffic.awaitAllAcked(TRAFFIC_TIMEOUT);
             ClusterFaultsSystemTests.awaitDelivered(fleet);
-            Duration stall = longestStall(fleet, rooms, startedAt);
-            String stallWhere = describeLongestStall(fleet, rooms, startedAt, traffic);
-            Checker.Counts counts = Checker.check("cluster resharding", apps, fleet, stall, true);
+            Stall stall = longestStall(fleet, rooms, startedAt, traffic);
+            Checker.Counts counts =
+                    Checker.check("cluster resharding", apps, fleet, stall.length(), true);
             List<String> codes =
                     fleet.stream().flatMap(c -> c.errors().stream()).map(e -> e.code()).toList();
             log.info(
@@ -169,8 +160,8 @@ class RedisClusterFailoverSystemTests {
                     slotsBack,
                     moving.toMillis(),
                     ackedWhileMoving,
-                    stall.toMillis(),
-                    stallWhere,
+                    stall.length().toMillis(),
+                    stall.where(),
                     codes.size(),
                     codes.stream().distinct().toList(),
                     counts.line());
@@ -183,50 +174,6 @@ class RedisClusterFailoverSystemTests {
         } finally {
             closeAll(fleet);
         }
-    }
-
-    /**
-     * Where the longest pause was: room, the client's server, and how many of the room's messages
-     * were first sent during it (none: its senders paused; some: the servers held them back).
-     */
-    private static String describeLongestStall(
-            List<ChatClient> fleet, List<String> rooms, long since, Traffic traffic) {
-        long longest = 0;
-        String where = "none";
-        Map<String, ChatClient.Sent> sent = traffic.byText();
-        for (ChatClient client : fleet) {
-            for (String room : rooms) {
-                if (!client.rooms().contains(room)) {
-                    continue;
-                }
-                long previous = 0;
-                for (ChatClient.Received frame : client.frames(room)) {
-                    long at = frame.receivedNanos();
-                    if (previous != 0 && at > since && at - previous > longest) {
-                        long from = previous;
-                        long sentDuring =
-                                sent.values().stream()
-                                        .filter(m -> m.room.equals(room))
-                                        .filter(
-                                                m ->
-                                                        m.firstSentNanos > from
-                                                                && m.firstSentNanos < at)
-                                        .count();
-                        longest = at - previous;
-                        where =
-                                String.format(
-                                        "room %s at %s, %d ms after the moves began, %d of its"
-                                                + " messages first sent meanwhile",
-                                        room,
-                                        client.server().wsUrl(),
-                                        TimeUnit.NANOSECONDS.toMillis(previous - since),
-                                        sentDuring);
-                    }
-                    previous = at;
-                }
-            }
-        }
-        return where;
     }
 
     /** Chat servers (by WebSocket URL) with at least one member of the room connected. */
@@ -269,23 +216,14 @@ class RedisClusterFailoverSystemTests {
         try (Cluster apps = Cluster.start(options)) {
             RedisKeys keys = new RedisKeys(apps.keyPrefix());
             List<String> rooms = rooms("failover", ROOMS);
-            Map<Integer, List<String>> roomsByMaster = new HashMap<>();
-            for (String room : rooms) {
-                roomsByMaster
-                        .computeIfAbsent(redis.masterOf(keys.roomSeq(room)), m -> new ArrayList<>())
-                        .add(room);
-            }
+            Map<Integer, List<String>> roomsByMaster = roomsByMaster(keys, rooms);
             fleet.addAll(connectedClients(apps, CLIENTS, rooms));
             Traffic traffic =
                     Traffic.start(
                             fleet, new Traffic.Plan(TOTAL, MESSAGES_PER_SECOND_PER_CLIENT, 100));
             await().atMost(TRAFFIC_TIMEOUT).until(() -> traffic.acked() >= TOTAL / 4);
 
-            int victim =
-                    roomsByMaster.entrySet().stream()
-                            .max(Map.Entry.comparingByValue((a, b) -> a.size() - b.size()))
-                            .orElseThrow()
-                            .getKey();
+            int victim = busiest(roomsByMaster);
             List<String> victimRooms = roomsByMaster.get(victim);
             long killedAt = System.nanoTime();
             redis.kill(victim);
@@ -299,21 +237,22 @@ class RedisClusterFailoverSystemTests {
 
             traffic.awaitAllAcked(TRAFFIC_TIMEOUT);
             ClusterFaultsSystemTests.awaitDelivered(fleet);
-            Duration stall = longestStall(fleet, victimRooms, killedAt);
-            Checker.Counts counts = Checker.check(scenario, apps, fleet, stall, true);
+            Stall stall = longestStall(fleet, victimRooms, killedAt, traffic);
+            Checker.Counts counts = Checker.check(scenario, apps, fleet, stall.length(), true);
             List<String> codes =
                     fleet.stream().flatMap(c -> c.errors().stream()).map(e -> e.code()).toList();
             log.info(
                     "{}: killed master {} serving {} of {} rooms; replica took over after {} ms,"
                             + " the restarted node replicated it after {} ms; longest stall of a"
-                            + " victim room at a client {} ms; {} error frames {}; {}",
+                            + " victim room at a client {} ms ({}); {} error frames {}; {}",
                     scenario,
                     victim,
                     victimRooms.size(),
                     ROOMS,
                     failover.toMillis(),
                     replicaBack.toMillis(),
-                    stall.toMillis(),
+                    stall.length().toMillis(),
+                    stall.where(),
                     codes.size(),
                     codes.stream().distinct().toList(),
                     counts.line());
@@ -329,28 +268,70 @@ class RedisClusterFailoverSystemTests {
         }
     }
 
+    /** The longest pause of a room at a client, and where it was. */
+    private record Stall(Duration length, String where) {}
+
     /**
-     * The longest pause in the frames of the killed master's rooms at any client around the kill:
-     * how long those rooms were unavailable, failover and recovery included.
+     * The longest pause between two frames of one of {@code rooms} at any client, ending after
+     * {@code since}: how long those rooms stood still around a fault, recovery included.
      */
-    private static Duration longestStall(
-            List<ChatClient> fleet, List<String> victimRooms, long killedAt) {
+    private static Stall longestStall(
+            List<ChatClient> fleet, List<String> rooms, long since, Traffic traffic) {
         long longest = 0;
+        String where = "none";
         for (ChatClient client : fleet) {
-            for (String room : victimRooms) {
+            for (String room : rooms) {
                 if (!client.rooms().contains(room)) {
                     continue;
                 }
                 long previous = 0;
                 for (ChatClient.Received frame : client.frames(room)) {
                     long at = frame.receivedNanos();
-                    if (previous != 0 && at > killedAt) {
-                        longest = Math.max(longest, at - Math.max(previous, 0));
+                    if (previous != 0 && at > since && at - previous > longest) {
+                        longest = at - previous;
+                        where = describe(client, room, previous, at, since, traffic);
                     }
                     previous = at;
                 }
             }
         }
-        return Duration.ofMillis(TimeUnit.NANOSECONDS.toMillis(longest));
+        return new Stall(Duration.ofMillis(TimeUnit.NANOSECONDS.toMillis(longest)), where);
+    }
+
+    /**
+     * Room, the client's server, and how many of the room's messages were first sent during the
+     * pause (none: its senders paused; some: the servers held them back).
+     */
+    private static String describe(
+            ChatClient client, String room, long from, long to, long since, Traffic traffic) {
+        long sentDuring =
+                traffic.byText().values().stream()
+                        .filter(m -> m.room.equals(room))
+                        .filter(m -> m.firstSentNanos > from && m.firstSentNanos < to)
+                        .count();
+        return String.format(
+                "room %s at %s, from %d ms after the fault began, %d of its messages first sent"
+                        + " meanwhile",
+                room,
+                client.server().wsUrl(),
+                TimeUnit.NANOSECONDS.toMillis(from - since),
+                sentDuring);
+    }
+
+    /** The rooms grouped by the master serving them now, and the master serving most. */
+    private Map<Integer, List<String>> roomsByMaster(RedisKeys keys, List<String> rooms) {
+        Map<Integer, List<String>> byMaster = new HashMap<>();
+        for (String room : rooms) {
+            byMaster.computeIfAbsent(redis.masterOf(keys.roomSeq(room)), m -> new ArrayList<>())
+                    .add(room);
+        }
+        return byMaster;
+    }
+
+    private static int busiest(Map<Integer, List<String>> roomsByMaster) {
+        return roomsByMaster.entrySet().stream()
+                .max(Map.Entry.comparingByValue((a, b) -> a.size() - b.size()))
+                .orElseThrow()
+                .getKey();
     }
 }

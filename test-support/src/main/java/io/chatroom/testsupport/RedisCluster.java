@@ -180,16 +180,7 @@ public final class RedisCluster implements AutoCloseable {
      */
     public int emptyMaster(int port) {
         String id = cli(port, "cluster", "myid").trim();
-        return movedSlots(
-                RedisClusterNodes.run(
-                        List.of(
-                                RedisClusterNodes.cli().toString(),
-                                "--cluster",
-                                "rebalance",
-                                "127.0.0.1:" + port,
-                                "--cluster-weight",
-                                id + "=0",
-                                "--cluster-yes")));
+        return rebalance(port, "--cluster-weight", id + "=0");
     }
 
     /**
@@ -197,15 +188,21 @@ public final class RedisCluster implements AutoCloseable {
      * --cluster rebalance --cluster-use-empty-masters}. Returns the number of slots moved.
      */
     public int rebalance() {
-        return movedSlots(
-                RedisClusterNodes.run(
+        return rebalance(anyLivePort(), "--cluster-use-empty-masters");
+    }
+
+    /** Runs {@code redis-cli --cluster rebalance} through a node; returns the slots it moved. */
+    private static int rebalance(int port, String... options) {
+        List<String> command =
+                new ArrayList<>(
                         List.of(
                                 RedisClusterNodes.cli().toString(),
                                 "--cluster",
                                 "rebalance",
-                                "127.0.0.1:" + anyLivePort(),
-                                "--cluster-use-empty-masters",
-                                "--cluster-yes")));
+                                "127.0.0.1:" + port));
+        command.addAll(List.of(options));
+        command.add("--cluster-yes");
+        return movedSlots(RedisClusterNodes.run(command));
     }
 
     private static int movedSlots(String rebalanceOutput) {
@@ -215,17 +212,6 @@ public final class RedisCluster implements AutoCloseable {
             moved += Integer.parseInt(matcher.group(1));
         }
         return moved;
-    }
-
-    /** Ports of every master that is up, with or without slots. */
-    public List<Integer> allMasters() {
-        List<Integer> masters = new ArrayList<>();
-        for (String[] node : clusterNodes()) {
-            if (node[2].contains("master") && !node[2].contains("fail")) {
-                masters.add(port(node[1]));
-            }
-        }
-        return masters;
     }
 
     /** Kills a node with SIGKILL, as a crash: what it did not replicate yet is lost. */

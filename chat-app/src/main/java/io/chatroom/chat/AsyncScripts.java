@@ -2,6 +2,7 @@ package io.chatroom.chat;
 
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -65,7 +66,15 @@ public class AsyncScripts implements DisposableBean {
     /** Evaluates a script returning a list, by its SHA first and by its text on NOSCRIPT. */
     public CompletableFuture<List<Object>> evaluate(
             DefaultRedisScript<?> script, byte[][] keys, byte[][] args) {
-        CompletableFuture<List<Object>> result = evaluateOn(commands(), script, keys, args);
+        RedisScriptingAsyncCommands<byte[], byte[]> redis;
+        try {
+            redis = commands();
+        } catch (RedisConnectionException e) {
+            // The first call while Redis is unreachable: a failure like any other (callers answer
+            // "unavailable"), not an exception that escapes them.
+            return CompletableFuture.failedFuture(e);
+        }
+        CompletableFuture<List<Object>> result = evaluateOn(redis, script, keys, args);
         return clientTimesOut ? result : result.orTimeout(timeoutMillis, TimeUnit.MILLISECONDS);
     }
 
@@ -79,7 +88,11 @@ public class AsyncScripts implements DisposableBean {
      */
     public CompletableFuture<List<Object>> evaluateReplicated(
             DefaultRedisScript<?> script, byte[][] keys, byte[][] args) {
-        commands();
+        try {
+            commands();
+        } catch (RedisConnectionException e) {
+            return CompletableFuture.failedFuture(e);
+        }
         CompletableFuture<StatefulRedisConnection<byte[], byte[]>> node;
         if (connection instanceof StatefulRedisClusterConnection<byte[], byte[]> cluster) {
             RedisClusterNode master =

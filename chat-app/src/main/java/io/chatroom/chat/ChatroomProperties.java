@@ -22,7 +22,8 @@ public record ChatroomProperties(
         Presence presence,
         Limits limits,
         Shutdown shutdown,
-        Durability durability) {
+        Durability durability,
+        Cluster cluster) {
 
     /** The contract promises a window of at least this many messages per room. */
     public static final int MIN_WINDOW_SIZE = 1000;
@@ -81,6 +82,20 @@ public record ChatroomProperties(
         public Durability {
             if (replicas < 0) {
                 throw new IllegalArgumentException("chatroom.durability.replicas must be >= 0");
+            }
+        }
+    }
+
+    /**
+     * A server that has not reached Redis for {@code storeCutOffGrace} while the coordinator lists
+     * another server up closes its sessions with {@code unavailable} so clients fail over; {@code
+     * 0} turns this off.
+     */
+    public record Cluster(Duration storeCutOffGrace) {
+        public Cluster {
+            if (storeCutOffGrace == null || storeCutOffGrace.isNegative()) {
+                throw new IllegalArgumentException(
+                        "chatroom.cluster.store-cut-off-grace must be >= 0");
             }
         }
     }

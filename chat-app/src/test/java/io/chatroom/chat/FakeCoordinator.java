@@ -8,13 +8,20 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-/** Records the heartbeats and deregistrations a chat-app sends to its coordinators. */
+/**
+ * Records the heartbeats and deregistrations a chat-app sends to its coordinators, and answers
+ * {@code GET /api/servers} with {@link #servers} when set.
+ */
 final class FakeCoordinator implements AutoCloseable {
 
     /** One request as received. */
     record Request(String method, String path, String clusterKey, String body) {}
 
     final List<Request> requests = new CopyOnWriteArrayList<>();
+
+    /** The answer to {@code GET /api/servers} (a JSON array); null: 204 like any other request. */
+    volatile String servers;
+
     private final HttpServer server;
 
     FakeCoordinator() {
@@ -36,7 +43,17 @@ final class FakeCoordinator implements AutoCloseable {
                                     exchange.getRequestURI().getPath(),
                                     exchange.getRequestHeaders().getFirst("X-Cluster-Key"),
                                     body));
-                    exchange.sendResponseHeaders(204, -1);
+                    String listing = servers;
+                    if (listing != null
+                            && exchange.getRequestMethod().equals("GET")
+                            && exchange.getRequestURI().getPath().equals("/api/servers")) {
+                        byte[] json = listing.getBytes(StandardCharsets.UTF_8);
+                        exchange.getResponseHeaders().set("Content-Type", "application/json");
+                        exchange.sendResponseHeaders(200, json.length);
+                        exchange.getResponseBody().write(json);
+                    } else {
+                        exchange.sendResponseHeaders(204, -1);
+                    }
                     exchange.close();
                 });
         server.start();

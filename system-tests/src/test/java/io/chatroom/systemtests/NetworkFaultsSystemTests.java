@@ -146,7 +146,8 @@ class NetworkFaultsSystemTests {
 
     /**
      * (1) chat-3 loses Redis and PostgreSQL (its store link down) for 10 s while it keeps its
-     * clients and its coordinator; the other chat-apps go on.
+     * coordinator; the other chat-apps go on, and chat-3 sends its clients to them (ERROR
+     * unavailable, then fail-over).
      */
     @Test
     void drill1ChatAppCutFromRedis() {
@@ -191,7 +192,8 @@ class NetworkFaultsSystemTests {
         log.info(
                 "N1: {} clients ({} on {}); {} frames received; during the {} s cut the others got"
                         + " {} acks and {} frames, {}'s clients {} acks; {} was '{}' in the"
-                        + " registry, its readiness {}; {}'s clients: {} '{}' errors, {} disconnects, {} fail-overs;"
+                        + " registry, its readiness {}; {}'s clients: {} '{}' errors, {} ERROR frames"
+                        + " '{}', {} disconnects ({} to {} ms after the cut), {} fail-overs, now on {};"
                         + " first ack {} ms after the link came back",
                 fleet.size(),
                 victims.size(),
@@ -208,8 +210,19 @@ class NetworkFaultsSystemTests {
                 CUT_CHAT,
                 victims.stream().mapToLong(NetworkFaultsSystemTests::unavailable).sum(),
                 UNAVAILABLE,
+                victims.stream().filter(NetworkFaultsSystemTests::toldUnavailable).count(),
+                UNAVAILABLE,
                 victims.stream().mapToInt(ChatClient::disconnects).sum(),
+                victims.stream()
+                        .mapToLong(c -> (c.lastDisconnectNanos() - cutAt) / 1_000_000)
+                        .min()
+                        .orElse(-1),
+                victims.stream()
+                        .mapToLong(c -> (c.lastDisconnectNanos() - cutAt) / 1_000_000)
+                        .max()
+                        .orElse(-1),
                 victims.stream().mapToInt(ChatClient::failovers).sum(),
+                victims.stream().map(c -> c.server().id()).sorted().toList(),
                 recovery.toMillis());
         assertClean(counts);
         // Its heartbeat says DOWN while it cannot reach Redis: no login or fail-over lands there.
@@ -218,9 +231,14 @@ class NetworkFaultsSystemTests {
                 .isEqualTo("DOWN");
         assertThat(othersAckedDuringCut).as("acks to clients of the other servers").isPositive();
         assertThat(othersFramesDuringCut).as("frames to clients of the other servers").isPositive();
+        // Cut off while the others are up, chat-3 closes its sessions with ERROR unavailable
+        // (after chatroom.cluster.store-cut-off-grace, 5 s) and its clients move.
         assertThat(victims)
-                .as("every client of the cut server got 'unavailable' or failed over")
-                .allMatch(c -> unavailable(c) > 0 || c.disconnects() > 0);
+                .as("every client of the cut server got ERROR '" + UNAVAILABLE + "'")
+                .allMatch(NetworkFaultsSystemTests::toldUnavailable);
+        assertThat(victims)
+                .as("every client of the cut server failed over to another server")
+                .allMatch(c -> c.failovers() > 0 && !CUT_CHAT.equals(c.server().id()));
         assertThat(cluster.chat(CUT_CHAT).isAlive()).as(CUT_CHAT + " still running").isTrue();
     }
 
@@ -410,6 +428,11 @@ class NetworkFaultsSystemTests {
         return clients.stream()
                 .mapToLong(c -> c.rooms().stream().mapToLong(c::frameCount).sum())
                 .sum();
+    }
+
+    /** The server closed the client's session with {@code ERROR message:unavailable}. */
+    private static boolean toldUnavailable(ChatClient client) {
+        return client.errorFrames().stream().anyMatch(f -> f.startsWith(UNAVAILABLE + " "));
     }
 
     private static long unavailable(ChatClient client) {

@@ -46,6 +46,7 @@ class ClusterMembership implements SmartLifecycle {
     private final RestClient http;
     private final StringRedisTemplate redis;
     private final HeartbeatMetrics metrics;
+    private final StoreCutOffWatch cutOff;
     private volatile ScheduledFuture<?> beats;
     private volatile boolean running;
     private volatile String httpUrl;
@@ -59,7 +60,8 @@ class ClusterMembership implements SmartLifecycle {
             @Qualifier("chatTaskScheduler") TaskScheduler scheduler,
             Environment environment,
             StringRedisTemplate redis,
-            HeartbeatMetrics metrics) {
+            HeartbeatMetrics metrics,
+            StoreCutOffWatch cutOff) {
         this.properties = properties;
         this.identity = identity;
         this.sessions = sessions;
@@ -68,6 +70,7 @@ class ClusterMembership implements SmartLifecycle {
         this.environment = environment;
         this.redis = redis;
         this.metrics = metrics;
+        this.cutOff = cutOff;
         SimpleClientHttpRequestFactory requests = new SimpleClientHttpRequestFactory();
         requests.setConnectTimeout(HTTP_TIMEOUT);
         requests.setReadTimeout(HTTP_TIMEOUT);
@@ -117,6 +120,8 @@ class ClusterMembership implements SmartLifecycle {
                 log.debug("heartbeat to {} failed: {}", coordinator, e.toString());
             }
         }
+        // After the heartbeat, so the coordinators already hear DOWN when clients fail over.
+        cutOff.observed(ping != null);
     }
 
     /**

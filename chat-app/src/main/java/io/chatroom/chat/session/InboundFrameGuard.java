@@ -3,6 +3,7 @@ package io.chatroom.chat.session;
 import io.chatroom.chat.ChatAppErrorCodes;
 import io.chatroom.chat.stomp.FrameWriter;
 import io.chatroom.common.ChatError;
+import io.chatroom.common.ErrorCodes;
 import org.springframework.messaging.Message;
 import org.springframework.messaging.MessageChannel;
 import org.springframework.messaging.simp.stomp.StompCommand;
@@ -24,9 +25,15 @@ public class InboundFrameGuard implements ChannelInterceptor {
     private final TokenVerifier tokens;
     private final SessionRegistry sessions;
     private final FrameWriter frames;
+    private final StoreCutOffSessions cutOff;
 
-    InboundFrameGuard(TokenVerifier tokens, SessionRegistry sessions, FrameWriter frames) {
+    InboundFrameGuard(
+            TokenVerifier tokens,
+            SessionRegistry sessions,
+            FrameWriter frames,
+            StoreCutOffSessions cutOff) {
         this.frames = frames;
+        this.cutOff = cutOff;
         this.tokens = tokens;
         this.sessions = sessions;
     }
@@ -53,6 +60,15 @@ public class InboundFrameGuard implements ChannelInterceptor {
         switch (command) {
             case CONNECT, STOMP -> {
                 sessions.connectSeen(accessor.getSessionId());
+                if (cutOff.refusesConnects()) {
+                    // Before the token check: that needs Redis too, and "unauthorized" would send
+                    // the client to log in again instead of to another server.
+                    frames.error(
+                            accessor.getSessionId(),
+                            ErrorCodes.UNAVAILABLE,
+                            StoreCutOffSessions.DETAIL);
+                    return null;
+                }
                 ChatPrincipal principal =
                         tokens.verify(accessor.getFirstNativeHeader(AUTHORIZATION));
                 accessor.setUser(principal);

@@ -23,6 +23,7 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.client.RestClient;
 import org.springframework.web.client.RestClientException;
 import org.springframework.web.socket.CloseStatus;
+import tools.jackson.databind.JsonNode;
 
 /**
  * Keeps this server listed at every coordinator: a heartbeat with the current connection count and
@@ -121,7 +122,40 @@ class ClusterMembership implements SmartLifecycle {
             }
         }
         // After the heartbeat, so the coordinators already hear DOWN when clients fail over.
-        cutOff.observed(ping != null);
+        cutOff.observed(ping != null, this::anotherServerUp);
+    }
+
+    /**
+     * The id of another chat server that the first coordinator to answer lists as {@code UP}, or
+     * null (none, or no coordinator answered).
+     */
+    private String anotherServerUp() {
+        for (String coordinator : properties.coordinator().urls()) {
+            JsonNode servers;
+            try {
+                servers =
+                        http.get()
+                                .uri(stripSlash(coordinator) + "/api/servers")
+                                .retrieve()
+                                .body(JsonNode.class);
+            } catch (RestClientException e) {
+                log.debug("server list from {} failed: {}", coordinator, e.toString());
+                continue;
+            }
+            if (servers == null || !servers.isArray()) {
+                continue;
+            }
+            for (JsonNode server : servers) {
+                String id = server.path("id").asString("");
+                if (!id.isEmpty()
+                        && !id.equals(identity.id())
+                        && UP.equals(server.path("status").asString(""))) {
+                    return id;
+                }
+            }
+            return null;
+        }
+        return null;
     }
 
     /**

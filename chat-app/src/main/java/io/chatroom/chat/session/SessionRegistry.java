@@ -1,6 +1,7 @@
 package io.chatroom.chat.session;
 
 import io.chatroom.chat.ChatroomProperties;
+import io.chatroom.chat.stomp.ClosedSessionsMeter;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -52,11 +53,7 @@ public class SessionRegistry implements WebSocketHandlerDecoratorFactory {
         Gauge.builder("chatroom.sessions", sessions, Map::size)
                 .description("open WebSocket sessions")
                 .register(meters);
-        this.connectTimeouts =
-                Counter.builder("chatroom.sessions.closed")
-                        .tag("reason", "connect_timeout")
-                        .description("sessions closed by the server, by reason")
-                        .register(meters);
+        this.connectTimeouts = ClosedSessionsMeter.counter(meters, "connect_timeout");
     }
 
     /** An open session; {@code connectSeen} once its CONNECT frame arrived (checked or not). */

@@ -1,5 +1,6 @@
 package io.chatroom.chat.session;
 
+import io.chatroom.chat.stomp.ClosedSessionsMeter;
 import io.chatroom.chat.stomp.FrameWriter;
 import io.chatroom.common.ErrorCodes;
 import io.micrometer.core.instrument.Counter;
@@ -28,11 +29,7 @@ public class StoreCutOffSessions {
     StoreCutOffSessions(SessionRegistry sessions, FrameWriter frames, MeterRegistry meters) {
         this.sessions = sessions;
         this.frames = frames;
-        this.closed =
-                Counter.builder("chatroom.sessions.closed")
-                        .tag("reason", "store_cut_off")
-                        .description("sessions closed by the server, by reason")
-                        .register(meters);
+        this.closed = ClosedSessionsMeter.counter(meters, "store_cut_off");
     }
 
     /**

@@ -27,16 +27,9 @@ final class OutboxMeters {
         this.later = sends(meters, "later");
         this.counters =
                 Map.of(
-                        SLOW_CONSUMER, counter(meters, SLOW_CONSUMER),
-                        SEND_TIMEOUT, counter(meters, SEND_TIMEOUT),
-                        WRITE_FAILED, counter(meters, WRITE_FAILED));
-    }
-
-    private static Counter counter(MeterRegistry meters, String reason) {
-        return Counter.builder("chatroom.sessions.closed")
-                .tag("reason", reason)
-                .description("sessions closed by the server, by reason")
-                .register(meters);
+                        SLOW_CONSUMER, ClosedSessionsMeter.counter(meters, SLOW_CONSUMER),
+                        SEND_TIMEOUT, ClosedSessionsMeter.counter(meters, SEND_TIMEOUT),
+                        WRITE_FAILED, ClosedSessionsMeter.counter(meters, WRITE_FAILED));
     }
 
     private static Counter sends(MeterRegistry meters, String completion) {

@@ -6,8 +6,9 @@
 --       Redis that came back with older data never gives out a seq twice), 9 how to publish:
 --       PUBLISH (single Redis), SPUBLISH (Redis Cluster: the channel shares the keys' slot), or
 --       empty: durable acks, the caller publishes once replicas have the message (Redis WAIT)
--- Returns {1, seq, raised} for a new message (raised: 1 if the counter was below the floor; plus
--- the message JSON when the caller publishes),
+-- Returns {1, seq, raised, json} for a new message (raised: 1 if the counter was below the floor;
+-- the JSON as stored, for the caller to publish with durable acks and to keep among its recent
+-- appends),
 -- {2, seq, 0} for a retry of a known clientMessageId, {0, 0, 0} when the seq counter is missing
 -- (the caller seeds it from the archive and retries).
 local existing = redis.call('GET', KEYS[1])
@@ -63,8 +64,7 @@ if redis.call('ZCARD', KEYS[3]) > windowSize then
 end
 redis.call('RPUSH', KEYS[4], json)
 redis.call('SET', KEYS[1], seq, 'EX', tonumber(ARGV[6]))
-if ARGV[9] == '' then
-  return {1, seq, raised, json}
+if ARGV[9] ~= '' then
+  redis.call(ARGV[9], ARGV[7], json)
 end
-redis.call(ARGV[9], ARGV[7], json)
-return {1, seq, raised}
+return {1, seq, raised, json}

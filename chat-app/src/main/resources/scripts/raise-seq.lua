@@ -1,9 +1,12 @@
--- Raises a room's seq counter to at least ARGV[1], never lowers it, and leaves a missing counter
--- missing (the next SEND seeds it from the archive and this server's high-water mark).
--- KEYS: 1 seq counter. Returns 1 when raised, else 0.
-local current = redis.call('GET', KEYS[1])
-if current and tonumber(current) < tonumber(ARGV[1]) then
-  redis.call('SET', KEYS[1], ARGV[1])
-  return 1
+-- Raises room seq counters to at least the seqs given, never lowers one, and leaves a missing
+-- counter missing (the next SEND seeds it from the archive and the sender's high-water mark).
+-- KEYS: seq counters; ARGV[i]: the floor for KEYS[i]. Returns how many counters were raised.
+local raised = 0
+for i, key in ipairs(KEYS) do
+  local current = redis.call('GET', key)
+  if current and tonumber(current) < tonumber(ARGV[i]) then
+    redis.call('SET', key, ARGV[i])
+    raised = raised + 1
+  end
 end
-return 0
+return raised

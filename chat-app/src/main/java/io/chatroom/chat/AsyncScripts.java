@@ -66,6 +66,21 @@ public class AsyncScripts implements DisposableBean {
     /** Evaluates a script returning a list, by its SHA first and by its text on NOSCRIPT. */
     public CompletableFuture<List<Object>> evaluate(
             DefaultRedisScript<?> script, byte[][] keys, byte[][] args) {
+        return evaluate(script, keys, args, true);
+    }
+
+    /**
+     * Evaluates a script by its SHA only: fails with NOSCRIPT ({@link #isNoScript}) when Redis does
+     * not hold it, so a caller whose script is its own learns that this Redis process never ran it
+     * (it restarted, or a replica took over) before the script runs there.
+     */
+    public CompletableFuture<List<Object>> evaluateLoaded(
+            DefaultRedisScript<?> script, byte[][] keys, byte[][] args) {
+        return evaluate(script, keys, args, false);
+    }
+
+    private CompletableFuture<List<Object>> evaluate(
+            DefaultRedisScript<?> script, byte[][] keys, byte[][] args, boolean load) {
         RedisScriptingAsyncCommands<byte[], byte[]> redis;
         try {
             redis = commands();
@@ -74,7 +89,7 @@ public class AsyncScripts implements DisposableBean {
             // "unavailable"), not an exception that escapes them.
             return CompletableFuture.failedFuture(e);
         }
-        CompletableFuture<List<Object>> result = evaluateOn(redis, script, keys, args);
+        CompletableFuture<List<Object>> result = evaluateOn(redis, script, keys, args, load);
         return clientTimesOut ? result : result.orTimeout(timeoutMillis, TimeUnit.MILLISECONDS);
     }
 
@@ -87,7 +102,7 @@ public class AsyncScripts implements DisposableBean {
      * call and refreshes the topology; the caller's retry goes to the new master).
      */
     public CompletableFuture<List<Object>> evaluateReplicated(
-            DefaultRedisScript<?> script, byte[][] keys, byte[][] args) {
+            DefaultRedisScript<?> script, byte[][] keys, byte[][] args, boolean load) {
         try {
             commands();
         } catch (RedisConnectionException e) {
@@ -111,7 +126,7 @@ public class AsyncScripts implements DisposableBean {
         return node.thenCompose(
                         c -> {
                             RedisAsyncCommands<byte[], byte[]> redis = c.async();
-                            return evaluateOn(redis, script, keys, args)
+                            return evaluateOn(redis, script, keys, args, load)
                                     .thenCompose(
                                             result ->
                                                     waits.computeIfAbsent(
@@ -145,6 +160,11 @@ public class AsyncScripts implements DisposableBean {
         }
     }
 
+    /** Whether Redis is a cluster (several masters) rather than one server. */
+    public boolean cluster() {
+        return factory.getNativeClient() instanceof RedisClusterClient;
+    }
+
     /** Replicas a message must reach before it is acked ({@code chatroom.durability.replicas}). */
     public int replicas() {
         return replicas;
@@ -154,13 +174,14 @@ public class AsyncScripts implements DisposableBean {
             RedisScriptingAsyncCommands<byte[], byte[]> redis,
             DefaultRedisScript<?> script,
             byte[][] keys,
-            byte[][] args) {
+            byte[][] args,
+            boolean load) {
         CompletableFuture<List<Object>> bySha =
                 redis.<List<Object>>evalsha(script.getSha1(), ScriptOutputType.MULTI, keys, args)
                         .toCompletableFuture();
         return bySha.exceptionallyCompose(
                 failure ->
-                        isNoScript(failure)
+                        load && isNoScript(failure)
                                 ? redis.<List<Object>>eval(
                                                 script.getScriptAsString()
                                                         .getBytes(StandardCharsets.UTF_8),
@@ -217,7 +238,7 @@ public class AsyncScripts implements DisposableBean {
     }
 
     /** Redis does not know the script yet (first call, or its script cache was flushed). */
-    static boolean isNoScript(Throwable e) {
+    public static boolean isNoScript(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             String message = t.getMessage();
             if (message != null && message.contains("NOSCRIPT")) {

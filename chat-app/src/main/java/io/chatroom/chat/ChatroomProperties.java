@@ -3,6 +3,7 @@ package io.chatroom.chat;
 import java.time.Duration;
 import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
 
 /** Every {@code chatroom.*} setting of the chat-app; defaults live in application.yaml. */
 @ConfigurationProperties("chatroom")
@@ -52,13 +53,31 @@ public record ChatroomProperties(
     /** Per-user send limit; {@code messagesPerSecond = 0} turns it off. */
     public record RateLimit(double messagesPerSecond, int burst) {}
 
-    /** Relay tuning: how often every active room is re-synced from the window. */
+    /**
+     * Relay tuning: how often every active room is re-synced from the window; after Redis restarted
+     * or a replica took over, how long every server holds its SENDs ({@code restartGrace}) so that
+     * each one, asking Redis who it is every {@code restartProbeInterval}, has raised the room
+     * counters to the seqs it knows were given out before anyone numbers a message there, and has
+     * written back the messages it appended lately ({@code recentAppends} bytes of them) that Redis
+     * lost.
+     */
     public record Relay(
             Duration syncInterval,
             Duration subscribeTimeout,
             int workerThreads,
             int maxWriterThreads,
-            int seqFloorRooms) {}
+            int seqFloorRooms,
+            Duration restartGrace,
+            Duration restartProbeInterval,
+            DataSize recentAppends) {
+        public Relay {
+            if (restartGrace.compareTo(restartProbeInterval.multipliedBy(2)) < 0) {
+                throw new IllegalArgumentException(
+                        "chatroom.relay.restart-grace must be at least twice"
+                                + " chatroom.relay.restart-probe-interval");
+            }
+        }
+    }
 
     /** Presence entries expire after {@code ttl} unless refreshed every {@code refreshInterval}. */
     public record Presence(Duration ttl, Duration refreshInterval) {}

@@ -119,6 +119,15 @@ public final class RedisKeys {
         return prefix + ":auth:registrations:" + address;
     }
 
+    /**
+     * When SENDs may go on in the Redis process with this run id (Redis's clock, millis): set with
+     * SET NX by the first chat-app that meets the process, so all hold their SENDs until the same
+     * moment.
+     */
+    public String restartFence(String runId) {
+        return prefix + ":restart-fence:" + runId;
+    }
+
     /** Created with SET NX; its absence tells every app Redis was wiped. */
     public String epoch() {
         return prefix + ":epoch";

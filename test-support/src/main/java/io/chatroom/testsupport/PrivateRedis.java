@@ -88,6 +88,27 @@ public final class PrivateRedis implements AutoCloseable {
         return redis;
     }
 
+    /**
+     * Starts a server on a free port that keeps nothing on disk by itself but writes a snapshot
+     * ({@code dump.rdb} in {@code dataDir}) on SAVE and loads it when started again: a test can put
+     * an older snapshot back and restart it, as a restore or a crash that lost writes would.
+     */
+    public static PrivateRedis startWithSnapshots(Path dataDir) {
+        try {
+            Files.createDirectories(dataDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        PrivateRedis redis =
+                new PrivateRedis(
+                        freePort(),
+                        List.of("--save", "", "--appendonly", "no", "--dbfilename", "dump.rdb"),
+                        dataDir,
+                        ProcessBuilder.Redirect.DISCARD);
+        redis.startAgain();
+        return redis;
+    }
+
     /** Starts a replica of {@code master} on a free port (also when started again). */
     public static PrivateRedis startReplicaOf(PrivateRedis master) {
         Path dir;

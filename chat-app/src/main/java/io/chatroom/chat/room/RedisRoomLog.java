@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -20,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.dao.DataAccessException;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.core.script.DefaultRedisScript;
@@ -50,8 +52,14 @@ class RedisRoomLog implements RoomLog {
 
     private static final int FLOOR_ARG = 7;
 
-    /** Seeding happens once per room; a second NOSEQ right after means a concurrent wipe. */
-    private static final int MAX_SEED_ATTEMPTS = 3;
+    /**
+     * Attempts per message: seeding a missing counter happens once per room, meeting a restarted
+     * Redis once per restart; more in a row means Redis keeps being wiped or restarted.
+     */
+    private static final int MAX_ATTEMPTS = 4;
+
+    /** The outcome of an attempt that met a Redis process this server's script is new to. */
+    private static final Appended FENCED = new Appended(-1, false);
 
     private static final String ARCHIVE_MAX_SEQ =
             "select coalesce(max(seq), 0) from archive.chat_message where room = ?";
@@ -66,6 +74,9 @@ class RedisRoomLog implements RoomLog {
     private final DefaultRedisScript<List> appendScript;
     private final DefaultRedisScript<Long> raiseScript;
     private final SeqFloors floors;
+    private final RestartFence fence;
+    private final RecentAppends recent;
+    private final long fenceWaitMillis;
     private final byte[] windowSize;
     private final byte[] idempotencyTtlSeconds;
     private final AsyncScripts scripts;
@@ -85,14 +96,24 @@ class RedisRoomLog implements RoomLog {
             MeterRegistry meters,
             AsyncScripts scripts,
             RedisPubSub pubSub,
+            SeqFloors floors,
+            RestartFence fence,
+            RecentAppends recent,
+            @Value("${spring.data.redis.timeout:2s}") Duration redisTimeout,
             @Qualifier("chatTaskScheduler") Executor slowPath) {
         this.redis = redis;
         this.jdbc = jdbc;
         this.keys = keys;
         this.json = json;
-        this.appendScript = RedisScripts.load("scripts/append-message.lua", List.class);
+        this.appendScript = fence.appendScript();
         this.raiseScript = RedisScripts.load("scripts/raise-seq.lua", Long.class);
-        this.floors = new SeqFloors(properties.relay().seqFloorRooms());
+        this.floors = floors;
+        this.fence = fence;
+        this.recent = recent;
+        // A held SEND gives up as "unavailable" (the client retries) after the grace plus the time
+        // the meeting's own Redis calls may take.
+        this.fenceWaitMillis =
+                properties.relay().restartGrace().toMillis() + 2 * redisTimeout.toMillis();
         this.windowSize = bytes(Integer.toString(properties.windowSize()));
         this.idempotencyTtlSeconds = bytes(Long.toString(properties.idempotencyTtl().toSeconds()));
         this.scripts = scripts;
@@ -148,12 +169,29 @@ class RedisRoomLog implements RoomLog {
     }
 
     private CompletableFuture<Appended> attempt(Append append, int attempt) {
-        if (attempt >= MAX_SEED_ATTEMPTS) {
+        if (attempt >= MAX_ATTEMPTS) {
             return CompletableFuture.failedFuture(
                     new ChatException(
                             ErrorCodes.UNAVAILABLE,
                             "room counter could not be initialised",
                             append.clientMessageId()));
+        }
+        CompletableFuture<Void> gate = fence.ready();
+        if (!gate.isDone()) {
+            // Redis is a new process: wait until every server had the time to raise its counters.
+            return gate.copy()
+                    .orTimeout(fenceWaitMillis, TimeUnit.MILLISECONDS)
+                    .handle(
+                            (v, failure) -> {
+                                if (failure != null) {
+                                    throw new ChatException(
+                                            ErrorCodes.UNAVAILABLE,
+                                            "message store restarting, retry",
+                                            append.clientMessageId());
+                                }
+                                return v;
+                            })
+                    .thenCompose(v -> attempt(append, attempt));
         }
         Long known = floors.get(append.room());
         CompletableFuture<Long> floor =
@@ -166,37 +204,52 @@ class RedisRoomLog implements RoomLog {
                 f -> {
                     append.args()[FLOOR_ARG] = bytes(Long.toString(f));
                     long started = System.nanoTime();
-                    return (durable
-                                    ? scripts.evaluateReplicated(
-                                            appendScript, append.keys(), append.args())
-                                    : scripts.evaluate(appendScript, append.keys(), append.args()))
+                    return evaluate(append)
                             .handle(
                                     (result, failure) -> {
                                         redisLatency.record(
                                                 System.nanoTime() - started, TimeUnit.NANOSECONDS);
                                         return outcome(append, f, result, failure);
                                     })
-                            .thenCompose(
-                                    done ->
-                                            done != null
-                                                    ? CompletableFuture.completedFuture(done)
-                                                    : CompletableFuture.runAsync(
-                                                                    () ->
-                                                                            seedCounter(
-                                                                                    append.room(),
-                                                                                    append
-                                                                                            .clientMessageId()),
-                                                                    slowPath)
-                                                            .thenCompose(
-                                                                    v ->
-                                                                            attempt(
-                                                                                    append,
-                                                                                    attempt + 1)));
+                            .thenCompose(done -> next(append, attempt, done));
                 });
     }
 
-    /** The result of one script call: the message's seq, or null when the counter was missing. */
+    /** After one attempt: its result, or the next attempt once the fence opened or seeding ran. */
+    private CompletableFuture<Appended> next(Append append, int attempt, Appended done) {
+        if (done == FENCED) {
+            return attempt(append, attempt + 1);
+        }
+        if (done != null) {
+            return CompletableFuture.completedFuture(done);
+        }
+        return CompletableFuture.runAsync(
+                        () -> seedCounter(append.room(), append.clientMessageId()), slowPath)
+                .thenCompose(v -> attempt(append, attempt + 1));
+    }
+
+    /**
+     * The append script by SHA only while the fence is on: a NOSCRIPT then means a new Redis
+     * process, met before the script numbers anything there.
+     */
+    private CompletableFuture<List<Object>> evaluate(Append append) {
+        boolean load = !fence.enabled();
+        return durable
+                ? scripts.evaluateReplicated(appendScript, append.keys(), append.args(), load)
+                : load
+                        ? scripts.evaluate(appendScript, append.keys(), append.args())
+                        : scripts.evaluateLoaded(appendScript, append.keys(), append.args());
+    }
+
+    /**
+     * The result of one script call: the message's seq, null when the counter was missing, {@link
+     * #FENCED} when Redis did not know this server's script (nothing was written).
+     */
     private Appended outcome(Append append, long floor, List<?> result, Throwable failure) {
+        if (failure != null && fence.enabled() && AsyncScripts.isNoScript(failure)) {
+            fence.noScript();
+            return FENCED;
+        }
         if (failure != null) {
             log.warn("append to room {} failed: {}", append.room(), failure.toString());
             throw new ChatException(
@@ -213,9 +266,20 @@ class RedisRoomLog implements RoomLog {
             counterRaised(append.room(), floor);
         }
         floors.note(append.room(), seq);
-        if (durable && kind == NEW_MESSAGE) {
-            // Only now, so no subscriber sees a message a failover could still take back.
-            scripts.publish(append.args()[CHANNEL_ARG], (byte[]) result.get(3));
+        if (kind == NEW_MESSAGE) {
+            byte[] stored = (byte[]) result.get(3);
+            byte[][] keys = append.keys();
+            recent.add(
+                    new RecentAppends.Entry(
+                            append.room(),
+                            new byte[][] {keys[1], keys[2], keys[3], keys[0]},
+                            append.args()[CHANNEL_ARG],
+                            seq,
+                            stored));
+            if (durable) {
+                // Only now, so no subscriber sees a message a failover could still take back.
+                scripts.publish(append.args()[CHANNEL_ARG], stored);
+            }
         }
         return new Appended(seq, kind == RETRY);
     }

@@ -1,14 +1,23 @@
 package io.chatroom.chat.room;
 
+import io.chatroom.chat.ChatroomProperties;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.stereotype.Component;
 
 /**
  * Per room, the highest seq this server knows was given out. Bounded: the rooms used least recently
  * are forgotten, and a forgotten room's floor is read from the archive again.
  */
+@Component
 final class SeqFloors {
     private final Map<String, Long> floors;
+
+    @Autowired
+    SeqFloors(ChatroomProperties properties) {
+        this(properties.relay().seqFloorRooms());
+    }
 
     SeqFloors(int maxRooms) {
         this.floors =
@@ -33,5 +42,10 @@ final class SeqFloors {
     /** Raises the room's floor to at least {@code seq}. */
     synchronized void note(String room, long seq) {
         floors.merge(room, seq, Math::max);
+    }
+
+    /** A copy of every floor known, for raising them all in a Redis that came back. */
+    synchronized Map<String, Long> all() {
+        return new LinkedHashMap<>(floors);
     }
 }

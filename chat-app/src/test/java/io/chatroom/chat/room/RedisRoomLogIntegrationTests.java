@@ -120,7 +120,13 @@ class RedisRoomLogIntegrationTests extends RoomLogContract {
         JacksonAutoConfiguration.class
     })
     @EnableConfigurationProperties(ChatroomProperties.class)
-    @Import({AsyncScripts.class, RedisRoomLog.class})
+    @Import({
+        AsyncScripts.class,
+        SeqFloors.class,
+        RecentAppends.class,
+        RestartFence.class,
+        RedisRoomLog.class
+    })
     static class Wiring {
         @Bean
         RedisKeys redisKeys(ChatroomProperties properties) {

@@ -1,0 +1,364 @@
+package io.chatroom.chat.room;
+
+import io.chatroom.chat.AsyncScripts;
+import io.chatroom.chat.ChatroomProperties;
+import io.chatroom.chat.RedisScripts;
+import io.chatroom.common.RedisKeys;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.dao.DataAccessException;
+import org.springframework.data.redis.connection.ReturnType;
+import org.springframework.data.redis.core.RedisCallback;
+import org.springframework.data.redis.core.StringRedisTemplate;
+import org.springframework.data.redis.core.script.DefaultRedisScript;
+import org.springframework.scheduling.TaskScheduler;
+import org.springframework.stereotype.Component;
+
+/**
+ * Keeps a Redis that came back with older data from giving out a seq twice, whichever server sends
+ * next.
+ *
+ * <p>A server's floors ({@link SeqFloors}) cover what it has seen, but another server may have
+ * given out seqs this one has not heard of (their pub/sub was still in flight, or died with the
+ * crash). So when Redis is a new process (restarted from whatever it had on disk, or a promoted
+ * replica), every server raises all the counters it knows, and nobody numbers a message before all
+ * had the time to: the first server to meet the process sets, with SET NX and Redis's clock, a
+ * moment {@code chatroom.relay.restart-grace} ahead, and every server holds its SENDs until then.
+ *
+ * <p>A server meets a new process in one of two ways, whichever comes first. Its append script is
+ * its own (a comment with a random id gives it a SHA no other server uses, and only this fence
+ * loads it), so its first EVALSHA there fails with NOSCRIPT before anything is numbered: nothing
+ * slips through between a restart and a probe. An idle server learns it from its probe, which asks
+ * Redis for its run id every {@code chatroom.relay.restart-probe-interval}. A server that meets the
+ * process only after the others went on (it was stalled longer than the grace) still raises its
+ * counters, and a counter it finds behind is counted ({@code chatroom.seq.late}) and logged as an
+ * ERROR: those seqs may have been given out twice.
+ *
+ * <p>On Redis Cluster this fence stays open: there a failover keeps acked messages when {@code
+ * chatroom.durability.replicas} is at least 1 (WAIT), see docs/reliability.md.
+ */
+@Component
+class RestartFence {
+    private static final Logger log = LoggerFactory.getLogger(RestartFence.class);
+
+    /** Counters raised per script call when a new process is met. */
+    private static final int RAISE_BATCH = 500;
+
+    /** Messages written back per script call. */
+    private static final int REWRITE_BATCH = 200;
+
+    /** How long a fence key outlives its process's start; a later first meeting waits once. */
+    private static final Duration FENCE_TTL = Duration.ofDays(7);
+
+    private static final CompletableFuture<Void> OPEN = CompletableFuture.completedFuture(null);
+
+    private final StringRedisTemplate redis;
+    private final RedisKeys keys;
+    private final SeqFloors floors;
+    private final RecentAppends recent;
+    private final byte[] rewriteScript;
+    private final byte[] windowSize;
+    private final byte[] idempotencyTtlSeconds;
+    private final Counter rewritten;
+    private final TaskScheduler scheduler;
+    private final DefaultRedisScript<List> appendScript;
+    private final DefaultRedisScript<Long> raiseScript;
+    private final long graceMillis;
+    private final boolean enabled;
+    private final Counter restarts;
+    private final Counter late;
+
+    /** The run id of the Redis process this server has met; only {@link #probe} writes it. */
+    private volatile String runId;
+
+    /** Meetings so far: an opening scheduled by an earlier one does nothing. */
+    private long meetings;
+
+    /** Whether the current meeting's opening is still ahead (a probe then leaves it alone). */
+    private boolean openingScheduled;
+
+    /** Completes when SENDs may go on; replaced by an open one when a NOSCRIPT closes it. */
+    private volatile CompletableFuture<Void> gate = new CompletableFuture<>();
+
+    RestartFence(
+            StringRedisTemplate redis,
+            RedisKeys keys,
+            SeqFloors floors,
+            RecentAppends recent,
+            AsyncScripts scripts,
+            ChatroomProperties properties,
+            MeterRegistry meters,
+            @Qualifier("chatTaskScheduler") TaskScheduler scheduler) {
+        this.redis = redis;
+        this.keys = keys;
+        this.floors = floors;
+        this.recent = recent;
+        this.rewriteScript =
+                RedisScripts.load("scripts/rewrite-messages.lua", Long.class)
+                        .getScriptAsString()
+                        .getBytes(StandardCharsets.UTF_8);
+        this.windowSize =
+                Integer.toString(properties.windowSize()).getBytes(StandardCharsets.UTF_8);
+        this.idempotencyTtlSeconds =
+                Long.toString(properties.idempotencyTtl().toSeconds())
+                        .getBytes(StandardCharsets.UTF_8);
+        this.scheduler = scheduler;
+        DefaultRedisScript<List> shared =
+                RedisScripts.load("scripts/append-message.lua", List.class);
+        this.appendScript =
+                new DefaultRedisScript<>(
+                        shared.getScriptAsString() + "\n-- server instance " + UUID.randomUUID(),
+                        List.class);
+        this.raiseScript = RedisScripts.load("scripts/raise-seq.lua", Long.class);
+        this.graceMillis = properties.relay().restartGrace().toMillis();
+        this.enabled = !scripts.cluster();
+        this.restarts =
+                Counter.builder("chatroom.redis.restarts")
+                        .description("new Redis processes met (restart or failover): SENDs held")
+                        .register(meters);
+        this.rewritten =
+                Counter.builder("chatroom.messages.rewritten")
+                        .description("acked messages a restarted Redis had lost, written back")
+                        .register(meters);
+        this.late =
+                Counter.builder("chatroom.seq.late")
+                        .description(
+                                "room counters found behind this server's seqs after SENDs resumed")
+                        .register(meters);
+        if (enabled) {
+            scheduler.scheduleWithFixedDelay(
+                    this::probe, properties.relay().restartProbeInterval());
+        } else {
+            gate = OPEN;
+        }
+    }
+
+    /** The append script of this server alone: only this fence loads it into Redis. */
+    DefaultRedisScript<List> appendScript() {
+        return appendScript;
+    }
+
+    /** Whether appends must run by SHA only, so that a NOSCRIPT reaches {@link #noScript}. */
+    boolean enabled() {
+        return enabled;
+    }
+
+    /** Completes when SENDs may be numbered; already complete in the steady state. */
+    CompletableFuture<Void> ready() {
+        return gate;
+    }
+
+    /**
+     * An append found this server's script missing: Redis is a new process (or its scripts were
+     * flushed). Holds SENDs and asks Redis who it is now.
+     */
+    void noScript() {
+        synchronized (this) {
+            if (gate.isDone()) {
+                gate = new CompletableFuture<>();
+            }
+        }
+        scheduler.schedule(this::probe, Instant.now());
+    }
+
+    /** Asks Redis for its run id; a new one (or a closed gate) runs the meeting. */
+    synchronized void probe() {
+        String current;
+        try {
+            current = currentRunId();
+        } catch (DataAccessException e) {
+            log.debug("restart probe skipped, Redis unavailable: {}", e.toString());
+            return;
+        }
+        if (current == null || (current.equals(runId) && (gate.isDone() || openingScheduled))) {
+            return;
+        }
+        try {
+            meet(current);
+        } catch (DataAccessException e) {
+            // The next probe tries again; SENDs wait or time out as "unavailable" meanwhile.
+            log.warn("could not settle with Redis process {}: {}", current, e.toString());
+        }
+    }
+
+    private void meet(String current) {
+        CompletableFuture<Void> held = gate;
+        if (held.isDone()) {
+            held = new CompletableFuture<>();
+            gate = held;
+        }
+        long waitMillis = 0;
+        if (!current.equals(runId)) {
+            long now = redisMillis();
+            String key = keys.restartFence(current);
+            redis.opsForValue().setIfAbsent(key, Long.toString(now + graceMillis), FENCE_TTL);
+            String until = redis.opsForValue().get(key);
+            waitMillis = until == null ? graceMillis : Long.parseLong(until) - now;
+            int rewritten = rewriteRecent();
+            int raised = raiseAll();
+            if (runId != null) {
+                restarts.increment();
+                log.warn(
+                        "Redis is a new process (run id {}, was {}): wrote back {} acked messages"
+                                + " it had lost, raised {} room counters to this server's seqs;"
+                                + " SENDs held {} ms",
+                        current,
+                        runId,
+                        rewritten,
+                        raised,
+                        Math.max(0, waitMillis));
+            }
+            if (waitMillis < 0 && raised > 0) {
+                late.increment(raised);
+                log.error(
+                        "{} room counters were behind seqs this server gave out, found {} ms after"
+                                + " SENDs resumed on the new Redis process: those seqs may have"
+                                + " been given out twice (this server was stalled longer than"
+                                + " chatroom.relay.restart-grace)",
+                        raised,
+                        -waitMillis);
+            }
+        }
+        runId = current;
+        long thisMeeting = ++meetings;
+        CompletableFuture<Void> opening = held;
+        if (waitMillis > 0) {
+            openingScheduled = true;
+            scheduler.schedule(
+                    () -> open(thisMeeting, opening), Instant.now().plusMillis(waitMillis));
+        } else {
+            open(thisMeeting, opening);
+        }
+    }
+
+    /**
+     * Loads this server's script and lets SENDs go. Not earlier: an append that passed the gate
+     * before it closed (its call still waiting for Redis to come back) must meet NOSCRIPT too,
+     * however late it reaches Redis. A later meeting (Redis restarted again) cancels this one.
+     */
+    private synchronized void open(long meeting, CompletableFuture<Void> opening) {
+        if (meeting != meetings) {
+            return;
+        }
+        openingScheduled = false;
+        try {
+            loadAppendScript();
+        } catch (DataAccessException e) {
+            // The gate stays closed; the next probe meets the process again and opens it.
+            log.warn("could not load the append script, SENDs stay held: {}", e.toString());
+            return;
+        }
+        opening.complete(null);
+    }
+
+    /**
+     * Writes back the messages this server appended lately that the process does not hold (their
+     * seq is above its counter): to the archive queue, the window and the room's channel, with
+     * their idempotency keys, so a client retrying one gets its seq. Returns how many.
+     */
+    private int rewriteRecent() {
+        int rewritten = 0;
+        for (List<RecentAppends.Entry> room : recent.byRoom().values()) {
+            for (int from = 0; from < room.size(); from += REWRITE_BATCH) {
+                List<RecentAppends.Entry> batch =
+                        room.subList(from, Math.min(room.size(), from + REWRITE_BATCH));
+                rewritten += rewrite(batch);
+            }
+        }
+        if (rewritten > 0) {
+            this.rewritten.increment(rewritten);
+        }
+        return rewritten;
+    }
+
+    private int rewrite(List<RecentAppends.Entry> batch) {
+        RecentAppends.Entry first = batch.get(0);
+        byte[][] keys = new byte[3 + batch.size()][];
+        byte[][] args = new byte[3 + 2 * batch.size()][];
+        System.arraycopy(first.keys(), 0, keys, 0, 3);
+        args[0] = windowSize;
+        args[1] = idempotencyTtlSeconds;
+        args[2] = first.channel();
+        for (int i = 0; i < batch.size(); i++) {
+            RecentAppends.Entry entry = batch.get(i);
+            keys[3 + i] = entry.keys()[3];
+            args[3 + 2 * i] = Long.toString(entry.seq()).getBytes(StandardCharsets.UTF_8);
+            args[4 + 2 * i] = entry.json();
+        }
+        Long count =
+                redis.execute(
+                        (RedisCallback<Long>)
+                                connection ->
+                                        connection
+                                                .scriptingCommands()
+                                                .eval(
+                                                        rewriteScript,
+                                                        ReturnType.INTEGER,
+                                                        keys.length,
+                                                        concat(keys, args)));
+        return count == null ? 0 : count.intValue();
+    }
+
+    private static byte[][] concat(byte[][] keys, byte[][] args) {
+        byte[][] all = new byte[keys.length + args.length][];
+        System.arraycopy(keys, 0, all, 0, keys.length);
+        System.arraycopy(args, 0, all, keys.length, args.length);
+        return all;
+    }
+
+    /** Raises every counter this server knows to its floor; returns how many were behind. */
+    private int raiseAll() {
+        List<String> batchKeys = new ArrayList<>();
+        List<String> batchFloors = new ArrayList<>();
+        int raised = 0;
+        for (Map.Entry<String, Long> floor : floors.all().entrySet()) {
+            batchKeys.add(keys.roomSeq(floor.getKey()));
+            batchFloors.add(Long.toString(floor.getValue()));
+            if (batchKeys.size() == RAISE_BATCH) {
+                raised += raise(batchKeys, batchFloors);
+                batchKeys.clear();
+                batchFloors.clear();
+            }
+        }
+        return batchKeys.isEmpty() ? raised : raised + raise(batchKeys, batchFloors);
+    }
+
+    private int raise(List<String> counters, List<String> seqs) {
+        Long raised = redis.execute(raiseScript, counters, seqs.toArray());
+        return raised == null ? 0 : raised.intValue();
+    }
+
+    private void loadAppendScript() {
+        byte[] text = appendScript.getScriptAsString().getBytes(StandardCharsets.UTF_8);
+        redis.execute(
+                (RedisCallback<String>)
+                        connection -> connection.scriptingCommands().scriptLoad(text));
+    }
+
+    private String currentRunId() {
+        Properties info =
+                redis.execute(
+                        (RedisCallback<Properties>)
+                                connection -> connection.serverCommands().info("server"));
+        return info == null ? null : info.getProperty("run_id");
+    }
+
+    private long redisMillis() {
+        Long millis =
+                redis.execute(
+                        (RedisCallback<Long>) connection -> connection.serverCommands().time());
+        return millis == null ? System.currentTimeMillis() : millis;
+    }
+}

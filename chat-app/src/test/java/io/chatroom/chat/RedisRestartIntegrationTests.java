@@ -1,0 +1,261 @@
+package io.chatroom.chat;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.chatroom.common.ChatError;
+import io.chatroom.common.ChatMessage;
+import io.chatroom.common.ErrorCodes;
+import io.chatroom.common.RedisKeys;
+import io.chatroom.common.SendAck;
+import io.chatroom.testsupport.PrivateRedis;
+import io.chatroom.testsupport.TestInfra;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.data.redis.core.StringRedisTemplate;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Issue 13, item 1 with senders on two servers: Redis is killed and started again from a snapshot
+ * older than the last acks (its epoch key survives), while clients on both servers keep sending. A
+ * server only knows the seqs it gave out or relayed; the other server's latest ones can be unknown
+ * to it (here server B never relays the room), so without the restart fence B would number its next
+ * message with a seq already acked on A.
+ */
+class RedisRestartIntegrationTests {
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static final int FAST_MESSAGES = 300;
+    private static final int SLOW_AFTER_RESTART = 30;
+    private static final Duration SLOW_PAUSE = Duration.ofMillis(50);
+
+    /** How long one attempt waits for its answer before the SEND is repeated. */
+    private static final Duration ATTEMPT = Duration.ofSeconds(10);
+
+    @TempDir static Path redisDir;
+    static PrivateRedis redis;
+    static FakeCoordinator coordinator;
+    static ChatNode nodeA;
+    static ChatNode nodeB;
+    static Tokens tokens;
+    static RedisKeys keys;
+    final List<StompTestClient> clients = new ArrayList<>();
+
+    @BeforeAll
+    static void startCluster() {
+        redis = PrivateRedis.startWithSnapshots(redisDir);
+        coordinator = new FakeCoordinator();
+        TestInfra.Env env = TestInfra.newEnv();
+        Map<String, Object> settings =
+                Map.of(
+                        "spring.data.redis.url",
+                        redis.url(),
+                        "chatroom.rate-limit.messages-per-second",
+                        "0");
+        nodeA = ChatNode.start(env, "restart-a", coordinator.url(), settings);
+        nodeB = ChatNode.start(env, "restart-b", coordinator.url(), settings);
+        tokens = new Tokens(env.authSecret());
+        keys = new RedisKeys(env.keyPrefix());
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        nodeA.close();
+        nodeB.close();
+        coordinator.close();
+        redis.close();
+    }
+
+    @AfterEach
+    void closeClients() {
+        clients.forEach(StompTestClient::close);
+    }
+
+    private StompTestClient client(ChatNode node, String user) {
+        StompTestClient client = StompTestClient.connected(node.wsUrl(), tokens.valid(user));
+        clients.add(client);
+        return client;
+    }
+
+    /**
+     * A sends fast and stops; Redis is killed and started again from a snapshot taken before A's
+     * last acks; B, which sent slowly all along and relays nothing (no subscriber anywhere), goes
+     * on. B knows only its own seqs, far behind A's, so without the fence its next message would
+     * get a seq acked to A. With it, A (idle, it meets the new process by its probe) raises the
+     * counter before B numbers anything.
+     */
+    @Test
+    void aRestartFromAnOlderSnapshotGivesNoSeqTwiceThoughTheNextSenderKnowsLess() throws Exception {
+        String room = "restart";
+        StompTestClient fast = client(nodeA, "fast");
+        StompTestClient slow = client(nodeB, "slow");
+        Map<Long, String> acked = new ConcurrentHashMap<>();
+        AtomicInteger twice = new AtomicInteger();
+        Set<String> otherErrors = ConcurrentHashMap.newKeySet();
+        AtomicBoolean restarted = new AtomicBoolean();
+        CompletableFuture<Void> fastSending =
+                CompletableFuture.runAsync(
+                        () -> {
+                            for (int i = 1; i <= FAST_MESSAGES; i++) {
+                                send(fast, room, "fast-" + i, acked, twice, otherErrors);
+                            }
+                        });
+        CompletableFuture<Void> slowSending =
+                CompletableFuture.runAsync(
+                        () -> {
+                            int afterRestart = 0;
+                            for (int i = 1; afterRestart < SLOW_AFTER_RESTART; i++) {
+                                send(slow, room, "slow-" + i, acked, twice, otherErrors);
+                                if (restarted.get()) {
+                                    afterRestart++;
+                                } else {
+                                    sleep(SLOW_PAUSE);
+                                }
+                            }
+                        });
+
+        await().atMost(WAIT).until(() -> acked.size() >= FAST_MESSAGES / 2);
+        assertThat(redis.command("SAVE")).isEqualTo("+OK");
+        Path older = redisDir.resolve("older.rdb");
+        Files.copy(redisDir.resolve("dump.rdb"), older, StandardCopyOption.REPLACE_EXISTING);
+        fastSending.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        redis.kill();
+        Files.copy(older, redisDir.resolve("dump.rdb"), StandardCopyOption.REPLACE_EXISTING);
+        redis.startAgain();
+        restarted.set(true);
+        slowSending.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+
+        assertThat(otherErrors).as("error codes other than unavailable").isEmpty();
+        assertThat(twice.get()).as("seqs acked twice").isZero();
+        assertThat(restartsMet(nodeA))
+                .as("the new Redis process met by the idle server's probe")
+                .isEqualTo(1);
+        assertThat(restartsMet(nodeB)).as("the new Redis process met by the sender").isEqualTo(1);
+        long highest = acked.keySet().stream().mapToLong(Long::longValue).max().orElseThrow();
+        assertThat(highest).as("highest seq acked").isEqualTo(acked.size());
+
+        // Nothing acked is lost. The messages A had acked after the snapshot were written back by
+        // A: the archive queue (no archiver runs here) holds every acked message once, with its
+        // text, and a newcomer resuming from 0 gets 1..N from the window.
+        assertThat(rewritten(nodeA)).as("messages A wrote back").isPositive();
+        List<ChatMessage> queued =
+                redisOf(nodeA)
+                        .opsForList()
+                        .range(keys.archiveQueue(RedisKeys.shardOf(room)), 0, -1)
+                        .stream()
+                        .map(json -> JSON.readValue(json, ChatMessage.class))
+                        .filter(m -> m.room().equals(room))
+                        .toList();
+        assertThat(queued.stream().map(ChatMessage::seq).toList())
+                .as("seqs in the archive queue")
+                .doesNotHaveDuplicates()
+                .containsExactlyInAnyOrderElementsOf(acked.keySet());
+        queued.forEach(
+                m -> assertThat(m.text()).as("seq %d", m.seq()).isEqualTo(acked.get(m.seq())));
+        StompTestClient newcomer = client(nodeB, "newcomer");
+        newcomer.subscribe("room", "/topic/rooms/" + room, Map.of("resume-after", "0"));
+        for (long seq = 1; seq <= highest; seq++) {
+            ChatMessage message = JSON.readValue(newcomer.next("room").body(), ChatMessage.class);
+            assertThat(message.seq()).isEqualTo(seq);
+            assertThat(message.text()).isEqualTo(acked.get(seq));
+        }
+    }
+
+    private static StringRedisTemplate redisOf(ChatNode node) {
+        return node.context.getBean(StringRedisTemplate.class);
+    }
+
+    private static double rewritten(ChatNode node) {
+        return node.context
+                .getBean(MeterRegistry.class)
+                .counter("chatroom.messages.rewritten")
+                .count();
+    }
+
+    private static void send(
+            StompTestClient sender,
+            String room,
+            String text,
+            Map<Long, String> acked,
+            AtomicInteger twice,
+            Set<String> otherErrors) {
+        String body =
+                JSON.writeValueAsString(
+                        Map.of("clientMessageId", UUID.randomUUID().toString(), "text", text));
+        SendAck ack = sendUntilAcked(sender, "/app/rooms/" + room, body, otherErrors);
+        if (acked.put(ack.seq(), text) != null) {
+            twice.incrementAndGet();
+        }
+    }
+
+    /**
+     * Sends until acked, retrying at once after {@code unavailable} with the same body (and so the
+     * same clientMessageId), as the page does.
+     */
+    private static SendAck sendUntilAcked(
+            StompTestClient sender, String destination, String body, Set<String> otherErrors) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            sender.send(destination, body);
+            long attemptEnd = System.nanoTime() + ATTEMPT.toNanos();
+            while (System.nanoTime() < attemptEnd) {
+                StompTestClient.Frame ack = poll(sender.frames("acks"), Duration.ofMillis(20));
+                if (ack != null) {
+                    return JSON.readValue(ack.body(), SendAck.class);
+                }
+                StompTestClient.Frame error = sender.frames("errors").poll();
+                if (error != null) {
+                    String code = JSON.readValue(error.body(), ChatError.class).code();
+                    if (!ErrorCodes.UNAVAILABLE.equals(code)) {
+                        otherErrors.add(code);
+                    }
+                    sleep(Duration.ofMillis(50));
+                    break;
+                }
+            }
+        }
+        throw new AssertionError("no ack within " + WAIT + " for " + body);
+    }
+
+    private static StompTestClient.Frame poll(
+            BlockingQueue<StompTestClient.Frame> queue, Duration wait) {
+        try {
+            return queue.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void sleep(Duration pause) {
+        try {
+            Thread.sleep(pause.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static double restartsMet(ChatNode node) {
+        return node.context.getBean(MeterRegistry.class).counter("chatroom.redis.restarts").count();
+    }
+}

@@ -137,6 +137,11 @@ public final class PrivateRedis implements AutoCloseable {
         return port;
     }
 
+    /** Where a persistent server keeps its files (null for an in-memory one). */
+    public Path dataDir() {
+        return workingDir;
+    }
+
     public String url() {
         return "redis://127.0.0.1:" + port;
     }

@@ -65,6 +65,11 @@ class DurableAcksIntegrationTests {
             for (int i = 0; i < SENDERS; i++) {
                 senders.add(StompTestClient.connected(node.wsUrl(), tokens.valid("sender-" + i)));
             }
+            // A first message, acked: SENDs on a Redis process the servers meet for the first time
+            // are held until the restart fence opens, and then go one by one (no batch to share a
+            // WAIT); the burst below must meet an open fence.
+            sendUntilAcked(senders.get(0), dest, body(UUID.randomUUID().toString(), "first"));
+            assertThat(message(watcher).seq()).isEqualTo(1);
             long waitsBefore = waitCalls(redis);
             for (int n = 0; n < PER_SENDER; n++) {
                 for (StompTestClient sender : senders) {
@@ -77,14 +82,14 @@ class DurableAcksIntegrationTests {
                     acked.add(JSON.readValue(sender.next("acks").body(), SendAck.class).seq());
                 }
             }
-            int messages = SENDERS * PER_SENDER;
-            assertThat(acked).hasSize(messages);
-            for (long seq = 1; seq <= messages; seq++) {
+            int messages = SENDERS * PER_SENDER + 1;
+            assertThat(acked).hasSize(messages - 1);
+            for (long seq = 2; seq <= messages; seq++) {
                 assertThat(message(watcher).seq()).isEqualTo(seq);
             }
             long waits = waitCalls(redis) - waitsBefore;
             // One WAIT covers every write before it: fewer WAITs than messages.
-            assertThat(waits).isPositive().isLessThan(messages);
+            assertThat(waits).isPositive().isLessThan(messages - 1);
 
             replica.stop();
             awaitReplicas(redis, 0);

@@ -10,9 +10,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
@@ -23,6 +26,8 @@ import org.springframework.data.redis.connection.ReturnType;
 import org.springframework.data.redis.core.RedisCallback;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.core.script.DefaultRedisScript;
+import org.springframework.jdbc.BadSqlGrammarException;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.scheduling.TaskScheduler;
 import org.springframework.stereotype.Component;
 
@@ -56,6 +61,9 @@ class RestartFence {
     /** Counters raised per script call when a new process is met. */
     private static final int RAISE_BATCH = 500;
 
+    private static final String ARCHIVED_MAX_SEQS =
+            "select room, max(seq) from archive.chat_message where room = any(?) group by room";
+
     /** Messages written back per script call. */
     private static final int REWRITE_BATCH = 200;
 
@@ -74,7 +82,8 @@ class RestartFence {
     private final Counter rewritten;
     private final TaskScheduler scheduler;
     private final DefaultRedisScript<List> appendScript;
-    private final DefaultRedisScript<Long> raiseScript;
+    private final DefaultRedisScript<List> raiseScript;
+    private final JdbcTemplate jdbc;
     private final long graceMillis;
     private final boolean enabled;
     private final Counter restarts;
@@ -98,6 +107,7 @@ class RestartFence {
             SeqFloors floors,
             RecentAppends recent,
             AsyncScripts scripts,
+            JdbcTemplate jdbc,
             ChatroomProperties properties,
             MeterRegistry meters,
             @Qualifier("chatTaskScheduler") TaskScheduler scheduler) {
@@ -121,7 +131,8 @@ class RestartFence {
                 new DefaultRedisScript<>(
                         shared.getScriptAsString() + "\n-- server instance " + UUID.randomUUID(),
                         List.class);
-        this.raiseScript = RedisScripts.load("scripts/raise-seq.lua", Long.class);
+        this.raiseScript = RedisScripts.load("scripts/raise-seqs.lua", List.class);
+        this.jdbc = jdbc;
         this.graceMillis = properties.relay().restartGrace().toMillis();
         this.enabled = !scripts.cluster();
         this.restarts =
@@ -318,26 +329,87 @@ class RestartFence {
         return all;
     }
 
-    /** Raises every counter this server knows to its floor; returns how many were behind. */
+    /**
+     * Raises every counter this server knows to its floor; returns how many were behind. A missing
+     * counter (Redis came back empty) is seeded with the higher of the floor and the archive's
+     * {@code max(seq)}, as a SEND would seed it, but before anyone numbers a message: the next SEND
+     * of a server that knows less would seed it lower.
+     */
     private int raiseAll() {
-        List<String> batchKeys = new ArrayList<>();
-        List<String> batchFloors = new ArrayList<>();
+        List<Map.Entry<String, Long>> known = new ArrayList<>(floors.all().entrySet());
+        Map<String, Long> missing = new LinkedHashMap<>();
         int raised = 0;
-        for (Map.Entry<String, Long> floor : floors.all().entrySet()) {
-            batchKeys.add(keys.roomSeq(floor.getKey()));
-            batchFloors.add(Long.toString(floor.getValue()));
-            if (batchKeys.size() == RAISE_BATCH) {
-                raised += raise(batchKeys, batchFloors);
-                batchKeys.clear();
-                batchFloors.clear();
+        for (int from = 0; from < known.size(); from += RAISE_BATCH) {
+            List<Map.Entry<String, Long>> batch =
+                    known.subList(from, Math.min(known.size(), from + RAISE_BATCH));
+            List<?> result = raise("raise", batch);
+            raised += ((Number) result.get(0)).intValue();
+            for (Object index : result.subList(1, result.size())) {
+                Map.Entry<String, Long> floor = batch.get(((Number) index).intValue() - 1);
+                missing.put(floor.getKey(), floor.getValue());
             }
         }
-        return batchKeys.isEmpty() ? raised : raised + raise(batchKeys, batchFloors);
+        if (!missing.isEmpty()) {
+            seed(missing);
+        }
+        return raised;
     }
 
-    private int raise(List<String> counters, List<String> seqs) {
-        Long raised = redis.execute(raiseScript, counters, seqs.toArray());
-        return raised == null ? 0 : raised.intValue();
+    private void seed(Map<String, Long> missing) {
+        Map<String, Long> archived;
+        try {
+            archived = archivedMaxSeqs(missing.keySet());
+        } catch (DataAccessException e) {
+            // Each room's first SEND seeds its counter from the archive then, as without a fence.
+            log.warn(
+                    "cannot read the archive to seed {} missing room counters: {}",
+                    missing.size(),
+                    e.toString());
+            return;
+        }
+        List<Map.Entry<String, Long>> seeds = new ArrayList<>();
+        missing.forEach(
+                (room, floor) ->
+                        seeds.add(
+                                Map.entry(room, Math.max(floor, archived.getOrDefault(room, 0L)))));
+        for (int from = 0; from < seeds.size(); from += RAISE_BATCH) {
+            raise("seed", seeds.subList(from, Math.min(seeds.size(), from + RAISE_BATCH)));
+        }
+        log.warn("seeded {} room counters Redis no longer had", seeds.size());
+    }
+
+    private Map<String, Long> archivedMaxSeqs(Set<String> rooms) {
+        Map<String, Long> archived = new HashMap<>();
+        List<String> all = new ArrayList<>(rooms);
+        for (int from = 0; from < all.size(); from += RAISE_BATCH) {
+            String[] batch =
+                    all.subList(from, Math.min(all.size(), from + RAISE_BATCH))
+                            .toArray(String[]::new);
+            try {
+                jdbc.query(
+                        ARCHIVED_MAX_SEQS,
+                        row -> {
+                            archived.put(row.getString(1), row.getLong(2));
+                        },
+                        (Object) batch);
+            } catch (BadSqlGrammarException e) {
+                // No archive schema yet: nothing was ever archived.
+                return archived;
+            }
+        }
+        return archived;
+    }
+
+    private List<?> raise(String mode, List<Map.Entry<String, Long>> floors) {
+        List<String> counters = new ArrayList<>();
+        Object[] args = new Object[floors.size() + 1];
+        args[0] = mode;
+        for (int i = 0; i < floors.size(); i++) {
+            counters.add(keys.roomSeq(floors.get(i).getKey()));
+            args[i + 1] = Long.toString(floors.get(i).getValue());
+        }
+        List<?> result = redis.execute(raiseScript, counters, args);
+        return result == null ? List.of(0L) : result;
     }
 
     private void loadAppendScript() {

@@ -22,13 +22,65 @@ public final class RedisKeys {
         return prefix;
     }
 
-    /** Stable across JVMs: {@link String#hashCode()} is specified. */
+    /** Redis Cluster's slots, and the slots of one shard's block. */
+    private static final int SLOTS = 16384;
+
+    private static final int BLOCK = SLOTS / SHARDS;
+
+    /** The hash tag of each shard: tag i hashes to a slot in the i-th block of 256 slots. */
+    private static final String[] TAGS = tags();
+
+    /**
+     * Stable across JVMs ({@link String#hashCode()} is specified), and even: the hash's bits are
+     * mixed first (Murmur3's finaliser), since names that differ only in a numeric suffix left
+     * {@code hashCode() mod 64} using 52-58 of the 64 shards, 1 to 40 rooms per shard
+     * (docs/scaling.md).
+     */
     public static int shardOf(String room) {
-        return Math.floorMod(room.hashCode(), SHARDS);
+        int h = room.hashCode();
+        h ^= h >>> 16;
+        h *= 0x85ebca6b;
+        h ^= h >>> 13;
+        h *= 0xc2b2ae35;
+        h ^= h >>> 16;
+        return Math.floorMod(h, SHARDS);
     }
 
+    /**
+     * The shard's hash tag with the prefix. The 64 tags fall one in every block of 256 slots, so
+     * any even split of the slots over masters (as {@code redis-cli --cluster create} makes) gives
+     * each master as many shards as it can: 21 / 21 / 22 over three ({@code {s0}..{s63}} split 21 /
+     * 20 / 23).
+     */
     public String tag(int shard) {
-        return prefix + ":{s" + shard + "}";
+        return prefix + ":{" + TAGS[shard] + "}";
+    }
+
+    /** The Redis Cluster slot of a hash tag's text: CRC16 (XMODEM) mod 16384. */
+    static int slot(String tag) {
+        int crc = 0;
+        for (byte b : tag.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+            crc ^= (b & 0xff) << 8;
+            for (int i = 0; i < 8; i++) {
+                crc = (crc & 0x8000) != 0 ? (crc << 1) ^ 0x1021 : crc << 1;
+            }
+        }
+        return (crc & 0xffff) % SLOTS;
+    }
+
+    /**
+     * For each shard i, the first of {@code s<i>}, {@code s<i>.1}, ... whose slot is in block i.
+     */
+    private static String[] tags() {
+        String[] tags = new String[SHARDS];
+        for (int shard = 0; shard < SHARDS; shard++) {
+            String tag = "s" + shard;
+            for (int n = 1; slot(tag) / BLOCK != shard; n++) {
+                tag = "s" + shard + "." + n;
+            }
+            tags[shard] = tag;
+        }
+        return tags;
     }
 
     private String roomBase(String room) {

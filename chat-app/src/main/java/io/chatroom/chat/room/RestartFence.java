@@ -8,7 +8,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -18,9 +17,12 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.dao.DataAccessException;
 import org.springframework.data.redis.connection.ReturnType;
 import org.springframework.data.redis.core.RedisCallback;
@@ -28,7 +30,6 @@ import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.core.script.DefaultRedisScript;
 import org.springframework.jdbc.BadSqlGrammarException;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.scheduling.TaskScheduler;
 import org.springframework.stereotype.Component;
 
 /**
@@ -55,7 +56,7 @@ import org.springframework.stereotype.Component;
  * chatroom.durability.replicas} is at least 1 (WAIT), see docs/reliability.md.
  */
 @Component
-class RestartFence {
+class RestartFence implements DisposableBean {
     private static final Logger log = LoggerFactory.getLogger(RestartFence.class);
 
     /** Counters raised per script call when a new process is met. */
@@ -80,7 +81,19 @@ class RestartFence {
     private final byte[] windowSize;
     private final byte[] idempotencyTtlSeconds;
     private final Counter rewritten;
-    private final TaskScheduler scheduler;
+
+    /**
+     * The fence's own thread: while Redis does not answer, each probe waits out the command
+     * timeout, which must not hold up the app's shared periodic work (heartbeats among it).
+     */
+    private final ScheduledExecutorService scheduler =
+            Executors.newSingleThreadScheduledExecutor(
+                    task -> {
+                        Thread thread = new Thread(task, "redis-restart-fence");
+                        thread.setDaemon(true);
+                        return thread;
+                    });
+
     private final DefaultRedisScript<List> appendScript;
     private final DefaultRedisScript<List> raiseScript;
     private final JdbcTemplate jdbc;
@@ -109,8 +122,7 @@ class RestartFence {
             AsyncScripts scripts,
             JdbcTemplate jdbc,
             ChatroomProperties properties,
-            MeterRegistry meters,
-            @Qualifier("chatTaskScheduler") TaskScheduler scheduler) {
+            MeterRegistry meters) {
         this.redis = redis;
         this.keys = keys;
         this.floors = floors;
@@ -124,7 +136,6 @@ class RestartFence {
         this.idempotencyTtlSeconds =
                 Long.toString(properties.idempotencyTtl().toSeconds())
                         .getBytes(StandardCharsets.UTF_8);
-        this.scheduler = scheduler;
         DefaultRedisScript<List> shared =
                 RedisScripts.load("scripts/append-message.lua", List.class);
         this.appendScript =
@@ -149,8 +160,8 @@ class RestartFence {
                                 "room counters found behind this server's seqs after SENDs resumed")
                         .register(meters);
         if (enabled) {
-            scheduler.scheduleWithFixedDelay(
-                    this::probe, properties.relay().restartProbeInterval());
+            long interval = properties.relay().restartProbeInterval().toMillis();
+            scheduler.scheduleWithFixedDelay(this::probeSafely, 0, interval, TimeUnit.MILLISECONDS);
         } else {
             gate = OPEN;
         }
@@ -181,7 +192,21 @@ class RestartFence {
                 gate = new CompletableFuture<>();
             }
         }
-        scheduler.schedule(this::probe, Instant.now());
+        scheduler.execute(this::probeSafely);
+    }
+
+    @Override
+    public void destroy() {
+        scheduler.shutdownNow();
+    }
+
+    /** A periodic task that throws is never run again: nothing may escape a probe. */
+    private void probeSafely() {
+        try {
+            probe();
+        } catch (RuntimeException e) {
+            log.warn("restart probe failed: {}", e.toString());
+        }
     }
 
     /** Asks Redis for its run id; a new one (or a closed gate) runs the meeting. */
@@ -247,8 +272,7 @@ class RestartFence {
         CompletableFuture<Void> opening = held;
         if (waitMillis > 0) {
             openingScheduled = true;
-            scheduler.schedule(
-                    () -> open(thisMeeting, opening), Instant.now().plusMillis(waitMillis));
+            scheduler.schedule(() -> open(thisMeeting, opening), waitMillis, TimeUnit.MILLISECONDS);
         } else {
             open(thisMeeting, opening);
         }

@@ -48,6 +48,7 @@ final class AppProcess {
     private final Path logFile;
     private final String host;
     private final List<String> launcher;
+    private volatile Map<String, String> environment = Map.of();
     private volatile Process process;
     private volatile long startedNanos;
 
@@ -92,6 +93,15 @@ final class AppProcess {
         return process.pid();
     }
 
+    /**
+     * Extra environment variables for this app's processes from its next start on (such as
+     * libfaketime's, to skew one server's clock).
+     */
+    AppProcess environment(Map<String, String> extra) {
+        environment = Map.copyOf(extra);
+        return this;
+    }
+
     /** When this process (the latest one of this app) was started, as System.nanoTime(). */
     long startedNanos() {
         return startedNanos;
@@ -120,12 +130,13 @@ final class AppProcess {
                     "==== starting " + name + " on port " + port + System.lineSeparator(),
                     java.nio.file.StandardOpenOption.CREATE,
                     java.nio.file.StandardOpenOption.APPEND);
-            process =
+            ProcessBuilder builder =
                     new ProcessBuilder(command)
                             .redirectErrorStream(true)
                             .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
-                            .directory(new File(SystemTestPaths.workDir().toString()))
-                            .start();
+                            .directory(new File(SystemTestPaths.workDir().toString()));
+            builder.environment().putAll(environment);
+            process = builder.start();
             startedNanos = System.nanoTime();
         } catch (IOException e) {
             throw new IllegalStateException("Could not start " + name, e);

@@ -79,6 +79,9 @@ final class ChatClient implements AutoCloseable {
     /** A frame as received, with the local time it arrived. */
     record Received(ChatMessage message, long receivedNanos) {}
 
+    /** A presence frame of a room as received: its users, with the local time it arrived. */
+    record PresenceFrame(List<String> users, long receivedNanos) {}
+
     private final List<String> coordinatorUrls;
     private final String username;
     private final String password;
@@ -87,6 +90,7 @@ final class ChatClient implements AutoCloseable {
     private final Map<String, List<Received>> frames = new ConcurrentHashMap<>();
     private final Map<String, Long> lastSeq = new ConcurrentHashMap<>();
     private final Set<String> rooms = new CopyOnWriteArraySet<>();
+    private final Map<String, List<PresenceFrame>> presence = new ConcurrentHashMap<>();
     private final List<ChatError> errors = Collections.synchronizedList(new ArrayList<>());
     private final List<String> errorFrames = Collections.synchronizedList(new ArrayList<>());
     private final AtomicInteger generation = new AtomicInteger();
@@ -229,6 +233,9 @@ final class ChatClient implements AutoCloseable {
         for (String room : rooms) {
             subscribe(newSession, room);
         }
+        for (String room : presence.keySet()) {
+            subscribePresence(newSession, room);
+        }
         connected = gen == generation.get() && newSession.isConnected();
         if (!connected) {
             throw new IOException("connection to " + target.id() + " lost while subscribing");
@@ -252,6 +259,30 @@ final class ChatClient implements AutoCloseable {
         headers.setDestination("/topic/rooms/" + room);
         headers.set("resume-after", Long.toString(lastSeq.getOrDefault(room, 0L)));
         target.subscribe(headers, new JsonHandler(node -> onRoomFrame(room, node)));
+    }
+
+    /**
+     * Subscribes to the room's presence topic (now, and again on every later connect) and records
+     * every frame; see {@link #presence(String)}.
+     */
+    void watchPresence(String room) {
+        if (presence.putIfAbsent(room, Collections.synchronizedList(new ArrayList<>())) == null) {
+            StompSession current = session;
+            if (connected && current != null) {
+                subscribePresence(current, room);
+            }
+        }
+    }
+
+    private void subscribePresence(StompSession target, String room) {
+        target.subscribe(
+                "/topic/rooms/" + room + "/presence",
+                new JsonHandler(
+                        node -> {
+                            List<String> users = new ArrayList<>();
+                            node.get("users").forEach(u -> users.add(u.asString()));
+                            presence.get(room).add(new PresenceFrame(users, System.nanoTime()));
+                        }));
     }
 
     /** Sends a new message with a fresh clientMessageId; re-sent until acked. */
@@ -468,6 +499,14 @@ final class ChatClient implements AutoCloseable {
 
     List<Received> frames(String room) {
         List<Received> list = frames.getOrDefault(room, List.of());
+        synchronized (list) {
+            return new ArrayList<>(list);
+        }
+    }
+
+    /** The presence frames of a room received so far, oldest first. */
+    List<PresenceFrame> presence(String room) {
+        List<PresenceFrame> list = presence.getOrDefault(room, List.of());
         synchronized (list) {
             return new ArrayList<>(list);
         }

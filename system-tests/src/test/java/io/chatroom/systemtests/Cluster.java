@@ -53,6 +53,8 @@ final class Cluster implements AutoCloseable {
      *     CORS, and the coordinators tell the page where the archiver is
      * @param appArgs more settings for every app
      * @param chatAppArgs more settings for the chat-apps
+     * @param chatAppEnv extra environment variables of some chat-apps, by name ({@code chat-1},
+     *     ...)
      */
     record Options(
             int coordinators,
@@ -61,10 +63,32 @@ final class Cluster implements AutoCloseable {
             int rateLimitBurst,
             boolean servesPage,
             List<String> appArgs,
-            List<String> chatAppArgs) {
+            List<String> chatAppArgs,
+            Map<String, Map<String, String>> chatAppEnv) {
         Options {
             appArgs = List.copyOf(appArgs);
             chatAppArgs = List.copyOf(chatAppArgs);
+            chatAppEnv = Map.copyOf(chatAppEnv);
+        }
+
+        /** Options with no extra environment for any chat-app. */
+        Options(
+                int coordinators,
+                int chatApps,
+                int rateLimitPerSecond,
+                int rateLimitBurst,
+                boolean servesPage,
+                List<String> appArgs,
+                List<String> chatAppArgs) {
+            this(
+                    coordinators,
+                    chatApps,
+                    rateLimitPerSecond,
+                    rateLimitBurst,
+                    servesPage,
+                    appArgs,
+                    chatAppArgs,
+                    Map.of());
         }
 
         /** A cluster for clients other than the page, with no extra settings. */
@@ -164,9 +188,11 @@ final class Cluster implements AutoCloseable {
             args.add("--chatroom.server-id=chat-" + (i + 1));
             args.add("--chatroom.public-url=http://127.0.0.1:" + port);
             args.addAll(options.chatAppArgs());
+            String name = "chat-" + (i + 1);
             chatApps.add(
-                    placement.place(
-                            "chat-" + (i + 1), SystemTestPaths.jar("chat-app"), port, args));
+                    placement
+                            .place(name, SystemTestPaths.jar("chat-app"), port, args)
+                            .environment(options.chatAppEnv().getOrDefault(name, Map.of())));
         }
         archiver =
                 placement.place(

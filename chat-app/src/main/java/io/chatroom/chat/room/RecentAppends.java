@@ -16,20 +16,17 @@ import org.springframework.stereotype.Component;
  */
 @Component
 class RecentAppends {
-    /** Per entry, beside its bytes: the record, the array and their headers. */
-    private static final int OVERHEAD = 96;
+    /** Per entry, beside its bytes: the record, the arrays and their headers. */
+    private static final int OVERHEAD = 64;
 
     /**
-     * One appended message: the room's keys (counter, window, archive queue) and its idempotency
-     * key, as the append call used them, its channel, seq and JSON.
+     * One appended message: its room, seq, JSON as stored and idempotency key. Only what cannot be
+     * derived from the room: every entry is kept for seconds, so each byte and object here is
+     * copied by the young collections of that time.
      */
-    record Entry(String room, byte[][] keys, byte[] channel, long seq, byte[] json) {
+    record Entry(String room, long seq, byte[] json, byte[] idempotencyKey) {
         long size() {
-            long size = OVERHEAD + json.length;
-            for (byte[] key : keys) {
-                size += key.length;
-            }
-            return size;
+            return OVERHEAD + 2L * room.length() + json.length + idempotencyKey.length;
         }
     }
 

@@ -268,14 +268,7 @@ class RedisRoomLog implements RoomLog {
         floors.note(append.room(), seq);
         if (kind == NEW_MESSAGE) {
             byte[] stored = (byte[]) result.get(3);
-            byte[][] keys = append.keys();
-            recent.add(
-                    new RecentAppends.Entry(
-                            append.room(),
-                            new byte[][] {keys[1], keys[2], keys[3], keys[0]},
-                            append.args()[CHANNEL_ARG],
-                            seq,
-                            stored));
+            recent.add(new RecentAppends.Entry(append.room(), seq, stored, append.keys()[0]));
             if (durable) {
                 // Only now, so no subscriber sees a message a failover could still take back.
                 scripts.publish(append.args()[CHANNEL_ARG], stored);

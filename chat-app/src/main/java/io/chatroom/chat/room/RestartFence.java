@@ -319,16 +319,18 @@ class RestartFence implements DisposableBean {
     }
 
     private int rewrite(List<RecentAppends.Entry> batch) {
-        RecentAppends.Entry first = batch.get(0);
+        String room = batch.get(0).room();
         byte[][] keys = new byte[3 + batch.size()][];
         byte[][] args = new byte[3 + 2 * batch.size()][];
-        System.arraycopy(first.keys(), 0, keys, 0, 3);
+        keys[0] = bytes(this.keys.roomSeq(room));
+        keys[1] = bytes(this.keys.roomWindow(room));
+        keys[2] = bytes(this.keys.archiveQueue(RedisKeys.shardOf(room)));
         args[0] = windowSize;
         args[1] = idempotencyTtlSeconds;
-        args[2] = first.channel();
+        args[2] = bytes(this.keys.roomChannel(room));
         for (int i = 0; i < batch.size(); i++) {
             RecentAppends.Entry entry = batch.get(i);
-            keys[3 + i] = entry.keys()[3];
+            keys[3 + i] = entry.idempotencyKey();
             args[3 + 2 * i] = Long.toString(entry.seq()).getBytes(StandardCharsets.UTF_8);
             args[4 + 2 * i] = entry.json();
         }
@@ -344,6 +346,10 @@ class RestartFence implements DisposableBean {
                                                         keys.length,
                                                         concat(keys, args)));
         return count == null ? 0 : count.intValue();
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
     }
 
     private static byte[][] concat(byte[][] keys, byte[][] args) {

@@ -124,6 +124,12 @@ replicas_of() {
   if [ "$1" = 7210 ]; then echo 7211; return; fi
   redis-cli -p "$1" cluster nodes | awk '$3 ~ /slave/ {split($2, a, "[:@]"); print a[2]}' | sort
 }
+commandstats() { # ports...: per command, calls and microseconds summed over the ports
+  local port
+  for port in "$@"; do redis-cli -p "$port" info commandstats; done | tr -d '\r' \
+    | sed -n 's/^cmdstat_\([^:]*\):calls=\([0-9]*\),usec=\([0-9]*\),.*/\1 \2 \3/p' \
+    | awk '{c[$1] += $2; u[$1] += $3} END {for (k in c) print k, c[k], u[k]}' | sort -k3,3nr
+}
 incr_calls() { # port: INCR calls so far
   redis-cli -p "$1" info commandstats | sed -n 's/^cmdstat_incr:calls=\([0-9]*\),.*/\1/p' \
     | tr -d '\r' | awk '{s += $1} END {print s + 0}'
@@ -144,6 +150,7 @@ step() { # name coordinator-port any-redis-port round
   mapfile -t replicas < <(replicas_of "$node")
   declare -A before
   for m in "${masters[@]}"; do before[$m]=$(incr_calls "$m"); done
+  commandstats "${masters[@]}" >"$work/commandstats-before"
   local m_cpu0 r_cpu0
   m_cpu0=$(cpu_ticks "${masters[@]}")
   r_cpu0=$(cpu_ticks "${replicas[@]}")
@@ -156,6 +163,7 @@ step() { # name coordinator-port any-redis-port round
   local m_cpu1 r_cpu1 total=0 shares=""
   m_cpu1=$(cpu_ticks "${masters[@]}")
   r_cpu1=$(cpu_ticks "${replicas[@]}")
+  commandstats "${masters[@]}" >"$work/commandstats-after"
   declare -A took
   for m in "${masters[@]}"; do
     took[$m]=$(($(incr_calls "$m") - before[$m]))
@@ -171,7 +179,37 @@ step() { # name coordinator-port any-redis-port round
         round, name, total, shares, total ? m / hz * 1e6 / total : 0, total ? (m + r) / hz * 1e6 / total : 0
     }' | tee -a "$out/summary.txt"
   { grep -E '^[0-9]+x[0-9]+' "$out/$name-$round.log" || true; } | tail -1 | sed 's/^/    bench: /' | tee -a "$out/summary.txt"
+  # Where the masters' time went: time inside commands (Redis's own count, wall clock, so a busy
+  # machine inflates it) per message, by command, and the rest of the CPU (reading, parsing,
+  # replying, replication, cluster bus, timers) per message.
+  awk -v total="$total" -v hz="$hz" -v cpu="$((m_cpu1 - m_cpu0))" '
+    NR == FNR {c0[$1] = $2; u0[$1] = $3; next}
+    {dc = $2 - c0[$1]; du = $3 - u0[$1]; if (dc <= 0) next; inside += du
+     if ($1 != "evalsha" && $1 != "eval" && $1 ~ /^(zadd|set|get|rpush|publish|spublish|incr|time|zcard|zremrangebyrank)$/) nested += du
+     line[++n] = sprintf("      %-18s %9d calls %7.2f us/message", $1, dc, total ? du / total : 0)}
+    END {printf "    commands: %.1f us/message inside commands (nested calls of the script counted in it too: %.1f), %.1f us/message of CPU outside them\n",
+           total ? (inside - nested) / total : 0, total ? nested / total : 0, total ? (cpu / hz * 1e6 - (inside - nested)) / total : 0
+         for (i = 1; i <= n && i <= 8; i++) print line[i]}' \
+    "$work/commandstats-before" "$work/commandstats-after" | tee -a "$out/summary.txt"
 }
+
+# What Redis costs per second with the apps connected and no messages (timers, syncs, topology
+# refreshes, cluster bus, replication pings), so that the per-message figures can be read with
+# it subtracted: a cluster has more of it, spread over more processes.
+idle() { # name any-redis-port
+  local masters replicas m0 r0 m1 r1
+  mapfile -t masters < <(masters_of "$2")
+  mapfile -t replicas < <(replicas_of "$2")
+  m0=$(cpu_ticks "${masters[@]}"); r0=$(cpu_ticks "${replicas[@]}")
+  sleep "$IDLE_SECONDS"
+  m1=$(cpu_ticks "${masters[@]}"); r1=$(cpu_ticks "${replicas[@]}")
+  awk -v name="$1" -v hz="$hz" -v s="$IDLE_SECONDS" -v m="$((m1 - m0))" -v r="$((r1 - r0))" 'BEGIN {
+      printf "idle %-7s Redis CPU per second with no messages: masters %.1f ms, replicas %.1f ms\n",
+        name, m / hz * 1000 / s, r / hz * 1000 / s }' | tee -a "$out/summary.txt"
+}
+IDLE_SECONDS=${IDLE_SECONDS:-10}
+idle single 7210
+idle cluster 7200
 
 for round in $(seq 1 "$rounds"); do
   step single 9280 7210 "$round"

@@ -4,7 +4,6 @@ import io.chatroom.chat.AsyncScripts;
 import io.chatroom.chat.ChatException;
 import io.chatroom.chat.ChatroomProperties;
 import io.chatroom.chat.RedisPubSub;
-import io.chatroom.chat.RedisScripts;
 import io.chatroom.common.ErrorCodes;
 import io.chatroom.common.RedisKeys;
 import io.micrometer.core.instrument.Counter;
@@ -25,8 +24,6 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.dao.DataAccessException;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.core.script.DefaultRedisScript;
-import org.springframework.jdbc.BadSqlGrammarException;
-import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -61,18 +58,14 @@ class RedisRoomLog implements RoomLog {
     /** The outcome of an attempt that met a Redis process this server's script is new to. */
     private static final Appended FENCED = new Appended(-1, false);
 
-    private static final String ARCHIVE_MAX_SEQ =
-            "select coalesce(max(seq), 0) from archive.chat_message where room = ?";
-
     /** After a failed archive read, how long SENDs skip it (the counter alone numbers them). */
     private static final long ARCHIVE_RETRY_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final StringRedisTemplate redis;
-    private final JdbcTemplate jdbc;
+    private final SeqCounters counters;
     private final RedisKeys keys;
     private final JsonMapper json;
     private final DefaultRedisScript<List> appendScript;
-    private final DefaultRedisScript<Long> raiseScript;
     private final SeqFloors floors;
     private final RestartFence fence;
     private final RecentAppends recent;
@@ -89,7 +82,7 @@ class RedisRoomLog implements RoomLog {
 
     RedisRoomLog(
             StringRedisTemplate redis,
-            JdbcTemplate jdbc,
+            SeqCounters counters,
             RedisKeys keys,
             JsonMapper json,
             ChatroomProperties properties,
@@ -102,11 +95,10 @@ class RedisRoomLog implements RoomLog {
             @Value("${spring.data.redis.timeout:2s}") Duration redisTimeout,
             @Qualifier("chatTaskScheduler") Executor slowPath) {
         this.redis = redis;
-        this.jdbc = jdbc;
+        this.counters = counters;
         this.keys = keys;
         this.json = json;
         this.appendScript = fence.appendScript();
-        this.raiseScript = RedisScripts.load("scripts/raise-seq.lua", Long.class);
         this.floors = floors;
         this.fence = fence;
         this.recent = recent;
@@ -303,11 +295,7 @@ class RedisRoomLog implements RoomLog {
 
     private long archivedMaxSeq(String room, String clientMessageId) {
         try {
-            Long archived = jdbc.queryForObject(ARCHIVE_MAX_SEQ, Long.class, room);
-            return archived == null ? 0 : archived;
-        } catch (BadSqlGrammarException e) {
-            // No archive schema yet: nothing was ever archived.
-            return 0;
+            return counters.archivedMaxSeq(room);
         } catch (DataAccessException e) {
             log.warn("cannot read archive high-water mark of room {}: {}", room, e.toString());
             throw new ChatException(
@@ -343,9 +331,7 @@ class RedisRoomLog implements RoomLog {
         long latest = value == null ? 0 : Long.parseLong(value);
         long floor = floors.getOrZero(room);
         if (latest > 0 && latest < floor) {
-            Long result =
-                    redis.execute(raiseScript, List.of(keys.roomSeq(room)), Long.toString(floor));
-            if (result != null && result == 1) {
+            if (counters.raise(room, floor)) {
                 counterRaised(room, floor);
             }
             value = redis.opsForValue().get(keys.roomSeq(room));

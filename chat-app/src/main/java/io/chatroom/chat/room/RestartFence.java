@@ -9,12 +9,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -28,8 +26,6 @@ import org.springframework.data.redis.connection.ReturnType;
 import org.springframework.data.redis.core.RedisCallback;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.core.script.DefaultRedisScript;
-import org.springframework.jdbc.BadSqlGrammarException;
-import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
 /**
@@ -58,12 +54,6 @@ import org.springframework.stereotype.Component;
 @Component
 class RestartFence implements DisposableBean {
     private static final Logger log = LoggerFactory.getLogger(RestartFence.class);
-
-    /** Counters raised per script call when a new process is met. */
-    private static final int RAISE_BATCH = 500;
-
-    private static final String ARCHIVED_MAX_SEQS =
-            "select room, max(seq) from archive.chat_message where room = any(?) group by room";
 
     /** Messages written back per script call. */
     private static final int REWRITE_BATCH = 200;
@@ -95,8 +85,7 @@ class RestartFence implements DisposableBean {
                     });
 
     private final DefaultRedisScript<List> appendScript;
-    private final DefaultRedisScript<List> raiseScript;
-    private final JdbcTemplate jdbc;
+    private final SeqCounters counters;
     private final long graceMillis;
     private final boolean enabled;
     private final Counter restarts;
@@ -120,7 +109,7 @@ class RestartFence implements DisposableBean {
             SeqFloors floors,
             RecentAppends recent,
             AsyncScripts scripts,
-            JdbcTemplate jdbc,
+            SeqCounters counters,
             ChatroomProperties properties,
             MeterRegistry meters) {
         this.redis = redis;
@@ -142,8 +131,7 @@ class RestartFence implements DisposableBean {
                 new DefaultRedisScript<>(
                         shared.getScriptAsString() + "\n-- server instance " + UUID.randomUUID(),
                         List.class);
-        this.raiseScript = RedisScripts.load("scripts/raise-seqs.lua", List.class);
-        this.jdbc = jdbc;
+        this.counters = counters;
         this.graceMillis = properties.relay().restartGrace().toMillis();
         this.enabled = !scripts.cluster();
         this.restarts =
@@ -369,13 +357,13 @@ class RestartFence implements DisposableBean {
         List<Map.Entry<String, Long>> known = new ArrayList<>(floors.all().entrySet());
         Map<String, Long> missing = new LinkedHashMap<>();
         int raised = 0;
-        for (int from = 0; from < known.size(); from += RAISE_BATCH) {
+        for (int from = 0; from < known.size(); from += SeqCounters.BATCH) {
             List<Map.Entry<String, Long>> batch =
-                    known.subList(from, Math.min(known.size(), from + RAISE_BATCH));
-            List<?> result = raise("raise", batch);
-            raised += ((Number) result.get(0)).intValue();
-            for (Object index : result.subList(1, result.size())) {
-                Map.Entry<String, Long> floor = batch.get(((Number) index).intValue() - 1);
+                    known.subList(from, Math.min(known.size(), from + SeqCounters.BATCH));
+            List<Number> result = counters.raise(SeqCounters.Missing.REPORT, batch);
+            raised += result.get(0).intValue();
+            for (Number index : result.subList(1, result.size())) {
+                Map.Entry<String, Long> floor = batch.get(index.intValue() - 1);
                 missing.put(floor.getKey(), floor.getValue());
             }
         }
@@ -388,7 +376,7 @@ class RestartFence implements DisposableBean {
     private void seed(Map<String, Long> missing) {
         Map<String, Long> archived;
         try {
-            archived = archivedMaxSeqs(missing.keySet());
+            archived = counters.archivedMaxSeqs(missing.keySet());
         } catch (DataAccessException e) {
             // Each room's first SEND seeds its counter from the archive then, as without a fence.
             log.warn(
@@ -402,44 +390,12 @@ class RestartFence implements DisposableBean {
                 (room, floor) ->
                         seeds.add(
                                 Map.entry(room, Math.max(floor, archived.getOrDefault(room, 0L)))));
-        for (int from = 0; from < seeds.size(); from += RAISE_BATCH) {
-            raise("seed", seeds.subList(from, Math.min(seeds.size(), from + RAISE_BATCH)));
+        for (int from = 0; from < seeds.size(); from += SeqCounters.BATCH) {
+            counters.raise(
+                    SeqCounters.Missing.SEED,
+                    seeds.subList(from, Math.min(seeds.size(), from + SeqCounters.BATCH)));
         }
         log.warn("seeded {} room counters Redis no longer had", seeds.size());
-    }
-
-    private Map<String, Long> archivedMaxSeqs(Set<String> rooms) {
-        Map<String, Long> archived = new HashMap<>();
-        List<String> all = new ArrayList<>(rooms);
-        for (int from = 0; from < all.size(); from += RAISE_BATCH) {
-            String[] batch =
-                    all.subList(from, Math.min(all.size(), from + RAISE_BATCH))
-                            .toArray(String[]::new);
-            try {
-                jdbc.query(
-                        ARCHIVED_MAX_SEQS,
-                        row -> {
-                            archived.put(row.getString(1), row.getLong(2));
-                        },
-                        (Object) batch);
-            } catch (BadSqlGrammarException e) {
-                // No archive schema yet: nothing was ever archived.
-                return archived;
-            }
-        }
-        return archived;
-    }
-
-    private List<?> raise(String mode, List<Map.Entry<String, Long>> floors) {
-        List<String> counters = new ArrayList<>();
-        Object[] args = new Object[floors.size() + 1];
-        args[0] = mode;
-        for (int i = 0; i < floors.size(); i++) {
-            counters.add(keys.roomSeq(floors.get(i).getKey()));
-            args[i + 1] = Long.toString(floors.get(i).getValue());
-        }
-        List<?> result = redis.execute(raiseScript, counters, args);
-        return result == null ? List.of(0L) : result;
     }
 
     private void loadAppendScript() {

@@ -124,6 +124,7 @@ class RedisRoomLogIntegrationTests extends RoomLogContract {
         AsyncScripts.class,
         SeqFloors.class,
         RecentAppends.class,
+        SeqCounters.class,
         RestartFence.class,
         RedisRoomLog.class
     })

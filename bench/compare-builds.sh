@@ -13,6 +13,10 @@
 # bench/results. Needs the jars built: ./mvnw -B -q -DskipTests package.
 # OLD_JAVA / NEW_JAVA (default: JAVA_HOME's java, else the PATH's) run each build on its own JDK:
 # the same jar twice with two JDKs compares the JDKs.
+# WARMUP_RUNS (default 0) runs the scenario that many times more against each fresh chat-app
+# before the measured run, their results discarded: with 0 each measured run includes the JIT
+# compiler's work (up to half the CPU of a cold rooms run), which can hide a change in the
+# steady-state cost; 2 measures a warm server.
 set -euo pipefail
 cd -P "$(dirname "$0")/.."
 
@@ -80,6 +84,14 @@ run_one() { # label jar round
   chat_pid=$!
   await_up 9181
   sleep 3 # one heartbeat at least, so the coordinator assigns it
+  local warm
+  for warm in $(seq 1 "${WARMUP_RUNS:-0}"); do
+    "$java" -jar bench/target/bench.jar "$scenario" --coordinator http://localhost:9180 \
+      --chat-server http://localhost:9181 --pids "9181=$chat_pid" \
+      --user-prefix "cmp$$-$3$1w$warm-" --results "$work/warm-up" \
+      "${bench_args[@]}" >"$work/bench-$1-$3-warm-$warm.log" 2>&1 || {
+        echo "warm-up failed for $1 round $3:" >&2; tail -20 "$work/bench-$1-$3-warm-$warm.log" >&2; exit 1; }
+  done
   "$java" -jar bench/target/bench.jar "$scenario" --coordinator http://localhost:9180 \
     --chat-server http://localhost:9181 --pids "9181=$chat_pid" --user-prefix "cmp$$-$3$1-" \
     "${bench_args[@]}" >"$work/bench-$1-$3.log" 2>&1 || {
@@ -99,6 +111,7 @@ print(f'{sys.argv[2]}\t{sys.argv[3]}\t{rate:.0f}\t{cpu:.2f}\t{bad}\t{sys.argv[1]
 PY
 }
 
+echo "warm-up runs per chat-app: ${WARMUP_RUNS:-0}"
 echo "old: $old_jar on $("$old_java" -version 2>&1 | head -1)"
 echo "new: $new_jar on $("$new_java" -version 2>&1 | head -1)"
 for round in $(seq 1 "$rounds"); do

@@ -25,6 +25,7 @@ import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -146,10 +147,16 @@ class RedisRestartIntegrationTests {
         AtomicInteger twice = new AtomicInteger();
         Set<String> otherErrors = ConcurrentHashMap.newKeySet();
         AtomicBoolean restarted = new AtomicBoolean();
+        // A's second half waits for the snapshot, so that some of A's acks always come after it
+        // (a fast A on an idle machine could otherwise finish before the SAVE ran).
+        CountDownLatch snapshotTaken = new CountDownLatch(1);
         CompletableFuture<Void> fastSending =
                 CompletableFuture.runAsync(
                         () -> {
                             for (int i = 1; i <= FAST_MESSAGES; i++) {
+                                if (i == FAST_MESSAGES / 2 + 1) {
+                                    awaitLatch(snapshotTaken);
+                                }
                                 send(fast, room, "fast-" + i, acked, twice, otherErrors);
                             }
                         });
@@ -174,6 +181,7 @@ class RedisRestartIntegrationTests {
             assertThat(redis.command("SAVE")).isEqualTo("+OK");
             Files.copy(dump, older, StandardCopyOption.REPLACE_EXISTING);
         }
+        snapshotTaken.countDown();
         fastSending.get(WAIT.toSeconds(), TimeUnit.SECONDS);
         redis.kill();
         if (fromSnapshot) {
@@ -273,6 +281,17 @@ class RedisRestartIntegrationTests {
             BlockingQueue<StompTestClient.Frame> queue, Duration wait) {
         try {
             return queue.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void awaitLatch(CountDownLatch latch) {
+        try {
+            if (!latch.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new IllegalStateException("the snapshot was not taken in " + WAIT);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

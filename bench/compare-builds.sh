@@ -17,6 +17,9 @@
 # before the measured run, their results discarded: with 0 each measured run includes the JIT
 # compiler's work (up to half the CPU of a cold rooms run), which can hide a change in the
 # steady-state cost; 2 measures a warm server.
+# OLD_ARCHIVER / NEW_ARCHIVER (archiver jars, both or neither): run that archiver (port 9182) beside
+# each build's chat-app, so the rooms scenario also reports the archiver's CPU per message; the
+# chat-app jars may then be the same to compare archivers alone.
 set -euo pipefail
 cd -P "$(dirname "$0")/.."
 
@@ -42,8 +45,10 @@ db=chatroom_cmp
 work=$(mktemp -d)
 coordinator_pid=
 chat_pid=
+archiver_pid=
 cleanup() {
   [ -n "$chat_pid" ] && kill "$chat_pid" 2>/dev/null || true
+  [ -n "$archiver_pid" ] && kill "$archiver_pid" 2>/dev/null || true
   [ -n "$coordinator_pid" ] && kill "$coordinator_pid" 2>/dev/null || true
   wait 2>/dev/null || true
   redis-cli --scan --pattern "$prefix:*" | xargs -r -n 500 redis-cli del >/dev/null || true
@@ -75,8 +80,14 @@ coordinator_pid=$!
 await_up 9180
 
 run_one() { # label jar round
-  local app_java=$old_java
-  [ "$1" = new ] && app_java=$new_java
+  local app_java=$old_java archiver_jar=${OLD_ARCHIVER:-} archiver_args=()
+  [ "$1" = new ] && app_java=$new_java && archiver_jar=${NEW_ARCHIVER:-}
+  if [ -n "$archiver_jar" ]; then
+    "$java" -jar "$archiver_jar" --server.port=9182 "${common[@]}" >"$work/archiver-$1-$3.log" 2>&1 &
+    archiver_pid=$!
+    await_up 9182
+    archiver_args=(--archiver http://localhost:9182)
+  fi
   "$app_java" -jar "$2" --server.port=9181 --chatroom.server-id="cmp-$1" \
     --chatroom.coordinator.urls=http://localhost:9180 --chatroom.rate-limit.messages-per-second=0 \
     --chatroom.allowed-origins=http://localhost:9180 \
@@ -89,25 +100,32 @@ run_one() { # label jar round
     "$java" -jar bench/target/bench.jar "$scenario" --coordinator http://localhost:9180 \
       --chat-server http://localhost:9181 --pids "9181=$chat_pid" \
       --user-prefix "cmp$$-$3$1w$warm-" --results "$work/warm-up" \
-      "${bench_args[@]}" >"$work/bench-$1-$3-warm-$warm.log" 2>&1 || {
+      "${archiver_args[@]}" "${bench_args[@]}" >"$work/bench-$1-$3-warm-$warm.log" 2>&1 || {
         echo "warm-up failed for $1 round $3:" >&2; tail -20 "$work/bench-$1-$3-warm-$warm.log" >&2; exit 1; }
   done
   "$java" -jar bench/target/bench.jar "$scenario" --coordinator http://localhost:9180 \
     --chat-server http://localhost:9181 --pids "9181=$chat_pid" --user-prefix "cmp$$-$3$1-" \
-    "${bench_args[@]}" >"$work/bench-$1-$3.log" 2>&1 || {
+    "${archiver_args[@]}" "${bench_args[@]}" >"$work/bench-$1-$3.log" 2>&1 || {
       echo "bench failed for $1 round $3:" >&2; tail -20 "$work/bench-$1-$3.log" >&2; exit 1; }
   kill "$chat_pid"; wait "$chat_pid" 2>/dev/null || true; chat_pid=
+  if [ -n "$archiver_pid" ]; then
+    kill "$archiver_pid"; wait "$archiver_pid" 2>/dev/null || true; archiver_pid=
+  fi
   result=$(grep -o "bench/results/$scenario-[0-9-]*\.json" "$work/bench-$1-$3.log" | tail -1)
   python3 - "$result" "$1" "$3" <<'PY' >>"$work/figures.tsv"
 import json, sys
 result = json.load(open(sys.argv[1]))
 p = result["points"][-1]
 bad = p["lost"] + p["duplicates"] + p["outOfOrder"] + p["gaps"]
+archiver = ""
 if result["scenario"] == "rooms":
     rate, cpu = p["messagesPerSecond"], result["extra"]["serverCpuMicrosPerMessage"]
+    seconds = result["extra"].get("archiverCpuSeconds")
+    if seconds is not None:
+        archiver = f'{seconds * 1e6 / p["messages"]:.2f}'
 else:
     rate, cpu = p["deliveriesPerSecond"], p["serverCpuMicrosPerDelivery"]
-print(f'{sys.argv[2]}\t{sys.argv[3]}\t{rate:.0f}\t{cpu:.2f}\t{bad}\t{sys.argv[1]}')
+print(f'{sys.argv[2]}\t{sys.argv[3]}\t{rate:.0f}\t{cpu:.2f}\t{bad}\t{sys.argv[1]}\t{archiver}')
 PY
 }
 
@@ -121,7 +139,7 @@ done
 
 unit=$([ "$scenario" = rooms ] && echo message || echo delivery)
 units=$([ "$scenario" = rooms ] && echo messages || echo deliveries)
-echo "$scenario: build	round	$units/s	server µs/$unit	lost+dup+reordered	result"
+echo "$scenario: build	round	$units/s	server µs/$unit	lost+dup+reordered	result	archiver µs/message"
 cat "$work/figures.tsv"
 python3 - "$work/figures.tsv" "$unit" "$units" <<'PY'
 import statistics, sys
@@ -131,7 +149,12 @@ med = {}
 for build in ("old", "new"):
     r = [x for x in rows if x[0] == build]
     med[build] = (statistics.median(float(x[2]) for x in r), statistics.median(float(x[3]) for x in r))
-    print(f"median {build}: {med[build][0]:.0f} {units}/s, {med[build][1]:.2f} µs/{unit}")
+    arch = [float(x[6]) for x in r if len(x) > 6 and x[6]]
+    med[build] += (statistics.median(arch),) if arch else ()
+    print(f"median {build}: {med[build][0]:.0f} {units}/s, {med[build][1]:.2f} µs/{unit}"
+          + (f", archiver {med[build][2]:.2f} µs/message" if arch else ""))
 print(f"new/old: {med['new'][0] / med['old'][0]:.2f}x {units}/s, "
-      f"{med['new'][1] / med['old'][1]:.2f}x CPU per {unit}")
+      f"{med['new'][1] / med['old'][1]:.2f}x CPU per {unit}"
+      + (f", {med['new'][2] / med['old'][2]:.2f}x archiver CPU per message"
+         if len(med['new']) > 2 and len(med['old']) > 2 else ""))
 PY

@@ -10,6 +10,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,7 +24,10 @@ import tools.jackson.databind.json.JsonMapper;
  * Moves every message from the Redis archive queues into PostgreSQL exactly once. Per shard, under
  * a lease: re-drain the processing list, move a batch, insert it idempotently, commit, and only
  * then remove it from Redis. A crash between any two steps leaves the batch in Redis for the next
- * holder of the lease, and the primary key makes the retry harmless.
+ * holder of the lease, and the primary key makes the retry harmless. Each worker does this for all
+ * its shards at once, a round at a time: one pipelined round trip takes every shard's batch, one
+ * transaction commits them all, one round trip removes them (the per-batch round trips and commits
+ * were most of the archiver's cost per message).
  */
 @Component
 public class ArchiveDrainer implements SmartLifecycle {
@@ -120,91 +125,123 @@ public class ArchiveDrainer implements SmartLifecycle {
     private void work(List<Integer> shards) {
         while (running) {
             boolean failed = false;
-            boolean worked = false;
             boolean full = false;
+            Set<Integer> held = new TreeSet<>();
             try {
                 long[] lengths = queue.lengths(shards);
-                for (int i = 0; i < shards.size() && running; i++) {
+                List<Integer> ready = new ArrayList<>();
+                for (int i = 0; i < shards.size(); i++) {
                     if (lengths[i] > 0) {
-                        worked |= drainShard(shards.get(i));
+                        ready.add(shards.get(i));
                         full |= lengths[i] >= settings.batchSize();
                     }
                 }
+                for (int turn = 0;
+                        turn < settings.batchesPerTurn() && !ready.isEmpty() && running;
+                        turn++) {
+                    ready = drainRound(ready, held);
+                }
             } catch (RuntimeException e) {
-                // Redis or PostgreSQL is down, or a simulated crash: the batch stays in Redis.
+                // Redis or PostgreSQL is down, or a simulated crash: the batches stay in Redis.
                 log.warn(
                         "Archive drain failed, retrying in {}: {}",
                         settings.errorBackoff(),
                         e.toString());
                 failed = true;
+            } finally {
+                releaseQuietly(held);
             }
             if (failed) {
                 pause(settings.errorBackoff().toMillis());
-            } else if (!worked) {
+            } else if (held.isEmpty()) {
                 pause(settings.pollInterval().toMillis());
             } else if (!full) {
                 // A steady trickle would otherwise be drained a few messages per batch, each
-                // batch costing the same lease, moves and commit as a full one.
+                // round costing the same round trips and commit as a full one.
                 pause(settings.linger().toMillis());
             }
         }
     }
 
-    /** Drains up to a turn's worth of batches of one shard; false if another archiver holds it. */
-    boolean drainShard(int shard) {
-        if (!queue.acquireLease(shard, token, settings.leaseTtl())) {
-            return false;
-        }
-        try {
-            for (int turn = 0; turn < settings.batchesPerTurn() && running; turn++) {
-                if (!drainBatch(shard)) {
-                    break;
-                }
+    /**
+     * One batch from each of the given shards whose lease this archiver gets, all committed in one
+     * transaction: left-overs of an interrupted batch first, else entries moved from the queue. A
+     * crash between any two steps leaves the batches in the processing lists for the next round (or
+     * the next holder of a lease), and the primary key makes the retry harmless.
+     *
+     * @param held collects the shards whose lease was taken, to be released after the turn
+     * @return the shards whose batch was full and whose lease is still held: more may be waiting
+     */
+    List<Integer> drainRound(List<Integer> shards, Set<Integer> held) {
+        List<ArchiveQueue.Batch> taken =
+                queue.take(shards, settings.batchSize(), token, settings.leaseTtl());
+        List<ArchiveQueue.Batch> batches = new ArrayList<>(taken.size());
+        for (ArchiveQueue.Batch batch : taken) {
+            held.add(batch.shard());
+            if (!batch.entries().isEmpty()) {
+                batches.add(batch);
             }
-            return true;
-        } finally {
-            queue.releaseLease(shard, token);
         }
-    }
-
-    /** One batch, left-overs of a crash first; false when the shard is empty or the lease lost. */
-    private boolean drainBatch(int shard) {
-        List<String> batch = queue.leftOver(shard, settings.batchSize());
-        if (batch.isEmpty()) {
-            batch = queue.move(shard, settings.batchSize(), token);
-            if (batch == null || batch.isEmpty()) {
-                return false;
+        if (batches.isEmpty()) {
+            return List.of();
+        }
+        for (ArchiveQueue.Batch batch : batches) {
+            if (!batch.leftOver()) {
+                crashHook.reached(CrashPoint.AFTER_MOVE, batch.shard());
             }
-            crashHook.reached(CrashPoint.AFTER_MOVE, shard);
         }
-        List<ChatMessage> messages = new ArrayList<>(batch.size());
+        List<ChatMessage> messages = new ArrayList<>();
         List<String> malformed = new ArrayList<>();
-        for (String entry : batch) {
-            ChatMessage message = parse(entry);
-            if (message == null) {
-                malformed.add(entry);
-            } else {
-                messages.add(message);
+        for (ArchiveQueue.Batch batch : batches) {
+            for (String entry : batch.entries()) {
+                ChatMessage message = parse(entry);
+                if (message == null) {
+                    malformed.add(entry);
+                } else {
+                    messages.add(message);
+                }
             }
         }
         ArchiveWriter.Written written =
                 writer.insert(
                         messages,
-                        () -> crashHook.reached(CrashPoint.AFTER_INSERT_BEFORE_COMMIT, shard));
+                        () ->
+                                batches.forEach(
+                                        batch ->
+                                                crashHook.reached(
+                                                        CrashPoint.AFTER_INSERT_BEFORE_COMMIT,
+                                                        batch.shard())));
         archived.increment(written.inserted());
         reportConflicts(written.conflicts());
-        batchSizes.record(batch.size());
-        crashHook.reached(CrashPoint.AFTER_COMMIT_BEFORE_REMOVE, shard);
+        for (ArchiveQueue.Batch batch : batches) {
+            batchSizes.record(batch.entries().size());
+            crashHook.reached(CrashPoint.AFTER_COMMIT_BEFORE_REMOVE, batch.shard());
+        }
         if (!malformed.isEmpty()) {
             queue.deadLetter(malformed);
             log.error(
-                    "Moved {} malformed archive entries of shard {} to {}",
+                    "Moved {} malformed archive entries to {}",
                     malformed.size(),
-                    shard,
                     queue.deadLetterKey());
         }
-        return queue.removeProcessed(shard, batch.size(), token)
-                && queue.renewLease(shard, token, settings.leaseTtl());
+        List<Integer> stillHeld = queue.done(batches, token, settings.leaseTtl());
+        List<Integer> more = new ArrayList<>();
+        for (ArchiveQueue.Batch batch : batches) {
+            if (batch.entries().size() >= settings.batchSize()
+                    && stillHeld.contains(batch.shard())) {
+                more.add(batch.shard());
+            }
+        }
+        return more;
+    }
+
+    private void releaseQuietly(Set<Integer> held) {
+        try {
+            queue.release(held, token);
+        } catch (RuntimeException e) {
+            // The leases expire on their own (chatroom.archive.lease-ttl).
+            log.debug("releasing archive leases failed: {}", e.toString());
+        }
     }
 
     /**

@@ -4,56 +4,80 @@ import io.chatroom.common.RedisKeys;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import org.springframework.data.redis.connection.RedisConnection;
+import org.springframework.data.redis.connection.ReturnType;
 import org.springframework.data.redis.core.RedisCallback;
 import org.springframework.data.redis.core.StringRedisTemplate;
-import org.springframework.data.redis.core.script.DefaultRedisScript;
 import org.springframework.stereotype.Component;
 
 /**
  * The Redis side of the reliable queue: per shard a queue (filled by chat-apps) and a processing
  * list (owned by the lease holder). Moves and removals are fenced by the lease token, so an
- * archiver that lost its lease while stalled can never move or drop another one's messages.
+ * archiver that lost its lease while stalled can never move or drop another one's messages. Each
+ * step runs for many shards in one pipelined round trip, one script call per shard (a shard's keys
+ * share a hash tag, so on a Redis Cluster each call goes to the shard's master).
  */
 @Component
 public class ArchiveQueue {
-    private static final DefaultRedisScript<List> MOVE =
-            new DefaultRedisScript<>(
+    /**
+     * Takes (or keeps) the shard's lease, then returns {'L', entries...} when an interrupted batch
+     * is still in the processing list (it goes first), else moves up to max entries from the queue
+     * to the processing list and returns {'M', entries...}; {'X'} when another archiver holds the
+     * lease.
+     */
+    private static final byte[] TAKE =
+            script(
                     """
-                    if redis.call('GET', KEYS[3]) ~= ARGV[1] then return false end
-                    local moved = {}
-                    for i = 1, tonumber(ARGV[2]) do
-                      local v = redis.call('LMOVE', KEYS[1], KEYS[2], 'LEFT', 'RIGHT')
-                      if not v then break end
-                      moved[#moved + 1] = v
+                    -- KEYS: 1 queue, 2 processing, 3 lease; ARGV: 1 token, 2 max, 3 lease ttl ms
+                    local holder = redis.call('GET', KEYS[3])
+                    if holder and holder ~= ARGV[1] then return {'X'} end
+                    redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[3])
+                    local max = tonumber(ARGV[2])
+                    local left = redis.call('LRANGE', KEYS[2], 0, max - 1)
+                    if #left > 0 then
+                      table.insert(left, 1, 'L')
+                      return left
                     end
+                    local moved = redis.call('LRANGE', KEYS[1], 0, max - 1)
+                    for i = 1, #moved, 1000 do
+                      redis.call('RPUSH', KEYS[2], unpack(moved, i, math.min(i + 999, #moved)))
+                    end
+                    if #moved > 0 then
+                      redis.call('LTRIM', KEYS[1], #moved, -1)
+                    end
+                    table.insert(moved, 1, 'M')
                     return moved
-                    """,
-                    List.class);
-    private static final DefaultRedisScript<Long> REMOVE =
-            new DefaultRedisScript<>(
+                    """);
+
+    /** Drops a committed batch from the processing list and renews the lease: 1, or 0 if lost. */
+    private static final byte[] DONE =
+            script(
                     """
+                    -- KEYS: 1 processing, 2 lease; ARGV: 1 token, 2 entries committed, 3 ttl ms
                     if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
                     redis.call('LTRIM', KEYS[1], tonumber(ARGV[2]), -1)
+                    redis.call('PEXPIRE', KEYS[2], ARGV[3])
                     return 1
-                    """,
-                    Long.class);
-    private static final DefaultRedisScript<Long> RENEW =
-            new DefaultRedisScript<>(
-                    """
-                    if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-                    redis.call('PEXPIRE', KEYS[1], ARGV[2])
-                    return 1
-                    """,
-                    Long.class);
-    private static final DefaultRedisScript<Long> RELEASE =
-            new DefaultRedisScript<>(
+                    """);
+
+    private static final byte[] RELEASE =
+            script(
                     """
                     if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
                     return redis.call('DEL', KEYS[1])
-                    """,
-                    Long.class);
+                    """);
+
+    private static final String LEFT_OVER = "L";
+    private static final String MOVED = "M";
+
+    /**
+     * One shard's batch: the left-overs of an interrupted batch, or entries just moved.
+     *
+     * @param entries empty when the shard had nothing to take
+     */
+    record Batch(int shard, List<String> entries, boolean leftOver) {}
 
     private final StringRedisTemplate redis;
     private final RedisKeys keys;
@@ -100,58 +124,117 @@ public class ArchiveQueue {
         return total;
     }
 
-    boolean acquireLease(int shard, String token, Duration ttl) {
-        return Boolean.TRUE.equals(
-                redis.opsForValue().setIfAbsent(keys.archiveLease(shard), token, ttl));
-    }
-
-    boolean renewLease(int shard, String token, Duration ttl) {
-        return Long.valueOf(1)
-                .equals(
-                        redis.execute(
-                                RENEW,
-                                List.of(keys.archiveLease(shard)),
-                                token,
-                                Long.toString(ttl.toMillis())));
-    }
-
-    void releaseLease(int shard, String token) {
-        redis.execute(RELEASE, List.of(keys.archiveLease(shard)), token);
-    }
-
-    /** The oldest entries a crashed or interrupted batch left in the processing list. */
-    List<String> leftOver(int shard, int max) {
-        List<String> entries = redis.opsForList().range(keys.archiveProcessing(shard), 0, max - 1);
-        return entries == null ? List.of() : entries;
+    /**
+     * Takes a batch of up to {@code max} entries from each shard whose lease this archiver gets or
+     * holds, in one round trip: left-overs of an interrupted batch first, else entries moved from
+     * the queue to the processing list. Shards another archiver holds are left out.
+     */
+    List<Batch> take(List<Integer> shards, int max, String token, Duration ttl) {
+        byte[] tokenArg = bytes(token);
+        byte[] maxArg = bytes(Integer.toString(max));
+        byte[] ttlArg = bytes(Long.toString(ttl.toMillis()));
+        List<Object> replies =
+                redis.executePipelined(
+                        (RedisCallback<Object>)
+                                connection -> {
+                                    for (int shard : shards) {
+                                        connection
+                                                .scriptingCommands()
+                                                .eval(
+                                                        TAKE,
+                                                        ReturnType.MULTI,
+                                                        3,
+                                                        bytes(keys.archiveQueue(shard)),
+                                                        bytes(keys.archiveProcessing(shard)),
+                                                        bytes(keys.archiveLease(shard)),
+                                                        tokenArg,
+                                                        maxArg,
+                                                        ttlArg);
+                                    }
+                                    return null;
+                                });
+        List<Batch> batches = new ArrayList<>(shards.size());
+        for (int i = 0; i < shards.size(); i++) {
+            Object raw = replies.get(i);
+            if (!(raw instanceof List<?> reply) || reply.isEmpty()) {
+                throw new IllegalStateException("unexpected reply to an archive take: " + raw);
+            }
+            String kind = text(reply.get(0));
+            if (!LEFT_OVER.equals(kind) && !MOVED.equals(kind)) {
+                continue; // another archiver holds the shard
+            }
+            List<String> entries = new ArrayList<>(reply.size() - 1);
+            for (Object entry : reply.subList(1, reply.size())) {
+                entries.add(text(entry));
+            }
+            batches.add(new Batch(shards.get(i), entries, LEFT_OVER.equals(kind)));
+        }
+        return batches;
     }
 
     /**
-     * Moves up to {@code max} entries from the queue to the processing list in one atomic call.
+     * Drops each committed batch from its processing list and renews the shard's lease, in one
+     * round trip.
      *
-     * @return the moved entries, or null when this archiver no longer holds the shard's lease
+     * @return the shards whose lease this archiver still held (the others' batches stay in Redis
+     *     for the new holder, whose retry the primary key makes harmless)
      */
-    @SuppressWarnings("unchecked")
-    List<String> move(int shard, int max, String token) {
-        return (List<String>)
-                redis.execute(
-                        MOVE,
-                        List.of(
-                                keys.archiveQueue(shard),
-                                keys.archiveProcessing(shard),
-                                keys.archiveLease(shard)),
-                        token,
-                        Integer.toString(max));
+    List<Integer> done(List<Batch> batches, String token, Duration ttl) {
+        byte[] tokenArg = bytes(token);
+        byte[] ttlArg = bytes(Long.toString(ttl.toMillis()));
+        List<Object> replies =
+                redis.executePipelined(
+                        (RedisCallback<Object>)
+                                connection -> {
+                                    for (Batch batch : batches) {
+                                        connection
+                                                .scriptingCommands()
+                                                .eval(
+                                                        DONE,
+                                                        ReturnType.INTEGER,
+                                                        2,
+                                                        bytes(
+                                                                keys.archiveProcessing(
+                                                                        batch.shard())),
+                                                        bytes(keys.archiveLease(batch.shard())),
+                                                        tokenArg,
+                                                        bytes(
+                                                                Integer.toString(
+                                                                        batch.entries().size())),
+                                                        ttlArg);
+                                    }
+                                    return null;
+                                });
+        List<Integer> held = new ArrayList<>(batches.size());
+        for (int i = 0; i < batches.size(); i++) {
+            if (asLong(replies.get(i)) == 1) {
+                held.add(batches.get(i).shard());
+            }
+        }
+        return held;
     }
 
-    /** Drops the first {@code count} processing entries; false when the lease was lost. */
-    boolean removeProcessed(int shard, int count, String token) {
-        return Long.valueOf(1)
-                .equals(
-                        redis.execute(
-                                REMOVE,
-                                List.of(keys.archiveProcessing(shard), keys.archiveLease(shard)),
-                                token,
-                                Integer.toString(count)));
+    /** Gives back the leases of the given shards that this archiver holds, in one round trip. */
+    void release(Collection<Integer> shards, String token) {
+        if (shards.isEmpty()) {
+            return;
+        }
+        byte[] tokenArg = bytes(token);
+        redis.executePipelined(
+                (RedisCallback<Object>)
+                        connection -> {
+                            for (int shard : shards) {
+                                connection
+                                        .scriptingCommands()
+                                        .eval(
+                                                RELEASE,
+                                                ReturnType.INTEGER,
+                                                1,
+                                                bytes(keys.archiveLease(shard)),
+                                                tokenArg);
+                            }
+                            return null;
+                        });
     }
 
     void deadLetter(List<String> entries) {
@@ -159,7 +242,21 @@ public class ArchiveQueue {
     }
 
     private static void lLen(RedisConnection connection, String key) {
-        connection.listCommands().lLen(key.getBytes(StandardCharsets.UTF_8));
+        connection.listCommands().lLen(bytes(key));
+    }
+
+    private static byte[] script(String text) {
+        return bytes(text);
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String text(Object reply) {
+        return reply instanceof byte[] raw
+                ? new String(raw, StandardCharsets.UTF_8)
+                : (String) reply;
     }
 
     private static long asLong(Object reply) {

@@ -19,8 +19,9 @@ public record ChatroomProperties(
     public record Redis(String keyPrefix) {}
 
     /**
-     * How the reliable queue is drained: up to {@code batchSize} messages per transaction, by
-     * {@code workers} threads, each shard only under a lease of {@code leaseTtl}.
+     * How the reliable queue is drained: by {@code workers} threads, each in rounds that take up to
+     * {@code batchSize} messages from each of its shards and commit them in one transaction (up to
+     * {@code batchesPerTurn} rounds per scan), each shard only under a lease of {@code leaseTtl}.
      */
     public record Archive(
             boolean enabled,

@@ -133,26 +133,19 @@ public class ArchiveQueue {
         byte[] tokenArg = bytes(token);
         byte[] maxArg = bytes(Integer.toString(max));
         byte[] ttlArg = bytes(Long.toString(ttl.toMillis()));
-        List<Object> replies =
-                redis.executePipelined(
-                        (RedisCallback<Object>)
-                                connection -> {
-                                    for (int shard : shards) {
-                                        connection
-                                                .scriptingCommands()
-                                                .eval(
-                                                        TAKE,
-                                                        ReturnType.MULTI,
-                                                        3,
-                                                        bytes(keys.archiveQueue(shard)),
-                                                        bytes(keys.archiveProcessing(shard)),
-                                                        bytes(keys.archiveLease(shard)),
-                                                        tokenArg,
-                                                        maxArg,
-                                                        ttlArg);
-                                    }
-                                    return null;
-                                });
+        List<byte[][]> calls = new ArrayList<>(shards.size());
+        for (int shard : shards) {
+            calls.add(
+                    new byte[][] {
+                        bytes(keys.archiveQueue(shard)),
+                        bytes(keys.archiveProcessing(shard)),
+                        bytes(keys.archiveLease(shard)),
+                        tokenArg,
+                        maxArg,
+                        ttlArg
+                    });
+        }
+        List<Object> replies = evalEach(TAKE, ReturnType.MULTI, 3, calls);
         List<Batch> batches = new ArrayList<>(shards.size());
         for (int i = 0; i < shards.size(); i++) {
             Object raw = replies.get(i);
@@ -182,29 +175,18 @@ public class ArchiveQueue {
     List<Integer> done(List<Batch> batches, String token, Duration ttl) {
         byte[] tokenArg = bytes(token);
         byte[] ttlArg = bytes(Long.toString(ttl.toMillis()));
-        List<Object> replies =
-                redis.executePipelined(
-                        (RedisCallback<Object>)
-                                connection -> {
-                                    for (Batch batch : batches) {
-                                        connection
-                                                .scriptingCommands()
-                                                .eval(
-                                                        DONE,
-                                                        ReturnType.INTEGER,
-                                                        2,
-                                                        bytes(
-                                                                keys.archiveProcessing(
-                                                                        batch.shard())),
-                                                        bytes(keys.archiveLease(batch.shard())),
-                                                        tokenArg,
-                                                        bytes(
-                                                                Integer.toString(
-                                                                        batch.entries().size())),
-                                                        ttlArg);
-                                    }
-                                    return null;
-                                });
+        List<byte[][]> calls = new ArrayList<>(batches.size());
+        for (Batch batch : batches) {
+            calls.add(
+                    new byte[][] {
+                        bytes(keys.archiveProcessing(batch.shard())),
+                        bytes(keys.archiveLease(batch.shard())),
+                        tokenArg,
+                        bytes(Integer.toString(batch.entries().size())),
+                        ttlArg
+                    });
+        }
+        List<Object> replies = evalEach(DONE, ReturnType.INTEGER, 2, calls);
         List<Integer> held = new ArrayList<>(batches.size());
         for (int i = 0; i < batches.size(); i++) {
             if (asLong(replies.get(i)) == 1) {
@@ -220,25 +202,30 @@ public class ArchiveQueue {
             return;
         }
         byte[] tokenArg = bytes(token);
-        redis.executePipelined(
-                (RedisCallback<Object>)
-                        connection -> {
-                            for (int shard : shards) {
-                                connection
-                                        .scriptingCommands()
-                                        .eval(
-                                                RELEASE,
-                                                ReturnType.INTEGER,
-                                                1,
-                                                bytes(keys.archiveLease(shard)),
-                                                tokenArg);
-                            }
-                            return null;
-                        });
+        List<byte[][]> calls = new ArrayList<>(shards.size());
+        for (int shard : shards) {
+            calls.add(new byte[][] {bytes(keys.archiveLease(shard)), tokenArg});
+        }
+        evalEach(RELEASE, ReturnType.INTEGER, 1, calls);
     }
 
     void deadLetter(List<String> entries) {
         redis.opsForList().rightPushAll(deadLetterKey(), entries);
+    }
+
+    /** Runs the script once per keys-and-arguments array, all in one pipelined round trip. */
+    private List<Object> evalEach(
+            byte[] script, ReturnType type, int keyCount, List<byte[][]> calls) {
+        return redis.executePipelined(
+                (RedisCallback<Object>)
+                        connection -> {
+                            for (byte[][] keysAndArgs : calls) {
+                                connection
+                                        .scriptingCommands()
+                                        .eval(script, type, keyCount, keysAndArgs);
+                            }
+                            return null;
+                        });
     }
 
     private static void lLen(RedisConnection connection, String key) {

@@ -170,7 +170,8 @@ public class ArchiveDrainer implements SmartLifecycle {
      * the next holder of a lease), and the primary key makes the retry harmless.
      *
      * @param held collects the shards whose lease was taken, to be released after the turn
-     * @return the shards whose batch was full and whose lease is still held: more may be waiting
+     * @return the shards whose batch was full or left-overs and whose lease is still held: more may
+     *     be waiting
      */
     List<Integer> drainRound(List<Integer> shards, Set<Integer> held) {
         List<ArchiveQueue.Batch> taken =
@@ -227,8 +228,10 @@ public class ArchiveDrainer implements SmartLifecycle {
         List<Integer> stillHeld = queue.done(batches, token, settings.leaseTtl());
         List<Integer> more = new ArrayList<>();
         for (ArchiveQueue.Batch batch : batches) {
-            if (batch.entries().size() >= settings.batchSize()
-                    && stillHeld.contains(batch.shard())) {
+            // Left-overs (after a crash or an outage) may have a queue behind them: go on at once.
+            boolean mayHaveMore =
+                    batch.leftOver() || batch.entries().size() >= settings.batchSize();
+            if (mayHaveMore && stillHeld.contains(batch.shard())) {
                 more.add(batch.shard());
             }
         }

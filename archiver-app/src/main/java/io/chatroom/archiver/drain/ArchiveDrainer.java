@@ -9,9 +9,9 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -126,7 +126,7 @@ public class ArchiveDrainer implements SmartLifecycle {
         while (running) {
             boolean failed = false;
             boolean full = false;
-            Set<Integer> held = new TreeSet<>();
+            Set<Integer> held = new HashSet<>();
             try {
                 long[] lengths = queue.lengths(shards);
                 List<Integer> ready = new ArrayList<>();
@@ -173,7 +173,7 @@ public class ArchiveDrainer implements SmartLifecycle {
      * @return the shards whose batch was full or left-overs and whose lease is still held: more may
      *     be waiting
      */
-    List<Integer> drainRound(List<Integer> shards, Set<Integer> held) {
+    private List<Integer> drainRound(List<Integer> shards, Set<Integer> held) {
         List<ArchiveQueue.Batch> taken =
                 queue.take(shards, settings.batchSize(), token, settings.leaseTtl());
         List<ArchiveQueue.Batch> batches = new ArrayList<>(taken.size());

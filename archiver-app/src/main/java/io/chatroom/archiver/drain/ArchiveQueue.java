@@ -28,7 +28,7 @@ public class ArchiveQueue {
      * lease.
      */
     private static final byte[] TAKE =
-            script(
+            bytes(
                     """
                     -- KEYS: 1 queue, 2 processing, 3 lease; ARGV: 1 token, 2 max, 3 lease ttl ms
                     local holder = redis.call('GET', KEYS[3])
@@ -53,7 +53,7 @@ public class ArchiveQueue {
 
     /** Drops a committed batch from the processing list and renews the lease: 1, or 0 if lost. */
     private static final byte[] DONE =
-            script(
+            bytes(
                     """
                     -- KEYS: 1 processing, 2 lease; ARGV: 1 token, 2 entries committed, 3 ttl ms
                     if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
@@ -63,7 +63,7 @@ public class ArchiveQueue {
                     """);
 
     private static final byte[] RELEASE =
-            script(
+            bytes(
                     """
                     if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
                     return redis.call('DEL', KEYS[1])
@@ -230,10 +230,6 @@ public class ArchiveQueue {
 
     private static void lLen(RedisConnection connection, String key) {
         connection.listCommands().lLen(bytes(key));
-    }
-
-    private static byte[] script(String text) {
-        return bytes(text);
     }
 
     private static byte[] bytes(String text) {

@@ -1,5 +1,7 @@
 package io.chatroom.chat.room;
 
+import static io.chatroom.chat.room.RoomKeyBytes.utf8;
+
 import io.chatroom.chat.AsyncScripts;
 import io.chatroom.chat.ChatException;
 import io.chatroom.chat.ChatroomProperties;
@@ -9,7 +11,6 @@ import io.chatroom.common.RedisKeys;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,8 +71,7 @@ class RedisRoomLog implements RoomLog {
     private final RestartFence fence;
     private final RecentAppends recent;
     private final long fenceWaitMillis;
-    private final byte[] windowSize;
-    private final byte[] idempotencyTtlSeconds;
+    private final RoomKeyBytes keyBytes;
     private final AsyncScripts scripts;
     private final byte[] publishCommand;
     private final boolean durable;
@@ -84,6 +84,7 @@ class RedisRoomLog implements RoomLog {
             StringRedisTemplate redis,
             SeqCounters counters,
             RedisKeys keys,
+            RoomKeyBytes keyBytes,
             JsonMapper json,
             ChatroomProperties properties,
             MeterRegistry meters,
@@ -106,12 +107,11 @@ class RedisRoomLog implements RoomLog {
         // the meeting's own Redis calls may take.
         this.fenceWaitMillis =
                 properties.relay().restartGrace().toMillis() + 2 * redisTimeout.toMillis();
-        this.windowSize = bytes(Integer.toString(properties.windowSize()));
-        this.idempotencyTtlSeconds = bytes(Long.toString(properties.idempotencyTtl().toSeconds()));
+        this.keyBytes = keyBytes;
         this.scripts = scripts;
         this.durable = scripts.replicas() > 0;
         // Durable acks: the script does not publish; the message goes out once replicas have it.
-        this.publishCommand = bytes(durable ? "" : pubSub.sharded() ? "SPUBLISH" : "PUBLISH");
+        this.publishCommand = utf8(durable ? "" : pubSub.sharded() ? "SPUBLISH" : "PUBLISH");
         this.slowPath = slowPath;
         this.redisLatency =
                 Timer.builder("chatroom.redis.latency")
@@ -127,6 +127,7 @@ class RedisRoomLog implements RoomLog {
     @Override
     public CompletableFuture<Appended> append(
             String room, String sender, String clientMessageId, String text) {
+        byte[][] store = keyBytes.store(room);
         Append append =
                 new Append(
                         room,
@@ -134,19 +135,19 @@ class RedisRoomLog implements RoomLog {
                         new byte[][] {
                             // Scoped by sender: nobody can suppress another user's message by
                             // reusing its clientMessageId.
-                            bytes(keys.idempotency(room, sender + ":" + clientMessageId)),
-                            bytes(keys.roomSeq(room)),
-                            bytes(keys.roomWindow(room)),
-                            bytes(keys.archiveQueue(RedisKeys.shardOf(room)))
+                            keyBytes.idempotency(room, sender + ":" + clientMessageId),
+                            store[0],
+                            store[1],
+                            store[2]
                         },
                         new byte[][] {
-                            bytes(MessageIds.next()),
-                            bytes(room),
-                            bytes(json.writeValueAsString(sender)),
-                            bytes(json.writeValueAsString(text)),
-                            windowSize,
-                            idempotencyTtlSeconds,
-                            bytes(keys.roomChannel(room)),
+                            utf8(MessageIds.next()),
+                            utf8(room),
+                            utf8(json.writeValueAsString(sender)),
+                            utf8(json.writeValueAsString(text)),
+                            keyBytes.windowSize(),
+                            keyBytes.idempotencyTtlSeconds(),
+                            keyBytes.channel(room),
                             null,
                             publishCommand
                         });
@@ -155,10 +156,6 @@ class RedisRoomLog implements RoomLog {
 
     /** One message on its way into the log; the floor argument is set per attempt. */
     private record Append(String room, String clientMessageId, byte[][] keys, byte[][] args) {}
-
-    private static byte[] bytes(String text) {
-        return text.getBytes(StandardCharsets.UTF_8);
-    }
 
     private CompletableFuture<Appended> attempt(Append append, int attempt) {
         if (attempt >= MAX_ATTEMPTS) {
@@ -194,7 +191,7 @@ class RedisRoomLog implements RoomLog {
                                 () -> floor(append.room(), append.clientMessageId()), slowPath);
         return floor.thenCompose(
                 f -> {
-                    append.args()[FLOOR_ARG] = bytes(Long.toString(f));
+                    append.args()[FLOOR_ARG] = utf8(Long.toString(f));
                     long started = System.nanoTime();
                     return evaluate(append)
                             .handle(

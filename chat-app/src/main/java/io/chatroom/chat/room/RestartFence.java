@@ -9,7 +9,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -68,8 +67,7 @@ class RestartFence implements DisposableBean {
     private final SeqFloors floors;
     private final RecentAppends recent;
     private final byte[] rewriteScript;
-    private final byte[] windowSize;
-    private final byte[] idempotencyTtlSeconds;
+    private final RoomKeyBytes keyBytes;
     private final Counter rewritten;
 
     /**
@@ -106,6 +104,7 @@ class RestartFence implements DisposableBean {
     RestartFence(
             StringRedisTemplate redis,
             RedisKeys keys,
+            RoomKeyBytes keyBytes,
             SeqFloors floors,
             RecentAppends recent,
             AsyncScripts scripts,
@@ -120,11 +119,7 @@ class RestartFence implements DisposableBean {
                 RedisScripts.load("scripts/rewrite-messages.lua", Long.class)
                         .getScriptAsString()
                         .getBytes(StandardCharsets.UTF_8);
-        this.windowSize =
-                Integer.toString(properties.windowSize()).getBytes(StandardCharsets.UTF_8);
-        this.idempotencyTtlSeconds =
-                Long.toString(properties.idempotencyTtl().toSeconds())
-                        .getBytes(StandardCharsets.UTF_8);
+        this.keyBytes = keyBytes;
         DefaultRedisScript<List> shared =
                 RedisScripts.load("scripts/append-message.lua", List.class);
         this.appendScript =
@@ -310,16 +305,14 @@ class RestartFence implements DisposableBean {
         String room = batch.get(0).room();
         byte[][] keys = new byte[3 + batch.size()][];
         byte[][] args = new byte[3 + 2 * batch.size()][];
-        keys[0] = bytes(this.keys.roomSeq(room));
-        keys[1] = bytes(this.keys.roomWindow(room));
-        keys[2] = bytes(this.keys.archiveQueue(RedisKeys.shardOf(room)));
-        args[0] = windowSize;
-        args[1] = idempotencyTtlSeconds;
-        args[2] = bytes(this.keys.roomChannel(room));
+        System.arraycopy(keyBytes.store(room), 0, keys, 0, 3);
+        args[0] = keyBytes.windowSize();
+        args[1] = keyBytes.idempotencyTtlSeconds();
+        args[2] = keyBytes.channel(room);
         for (int i = 0; i < batch.size(); i++) {
             RecentAppends.Entry entry = batch.get(i);
             keys[3 + i] = entry.idempotencyKey();
-            args[3 + 2 * i] = Long.toString(entry.seq()).getBytes(StandardCharsets.UTF_8);
+            args[3 + 2 * i] = RoomKeyBytes.utf8(Long.toString(entry.seq()));
             args[4 + 2 * i] = entry.json();
         }
         Long count =
@@ -336,10 +329,6 @@ class RestartFence implements DisposableBean {
         return count == null ? 0 : count.intValue();
     }
 
-    private static byte[] bytes(String text) {
-        return text.getBytes(StandardCharsets.UTF_8);
-    }
-
     private static byte[][] concat(byte[][] keys, byte[][] args) {
         byte[][] all = new byte[keys.length + args.length][];
         System.arraycopy(keys, 0, all, 0, keys.length);
@@ -354,29 +343,19 @@ class RestartFence implements DisposableBean {
      * of a server that knows less would seed it lower.
      */
     private int raiseAll() {
-        List<Map.Entry<String, Long>> known = new ArrayList<>(floors.all().entrySet());
-        Map<String, Long> missing = new LinkedHashMap<>();
-        int raised = 0;
-        for (int from = 0; from < known.size(); from += SeqCounters.BATCH) {
-            List<Map.Entry<String, Long>> batch =
-                    known.subList(from, Math.min(known.size(), from + SeqCounters.BATCH));
-            List<Number> result = counters.raise(SeqCounters.Missing.REPORT, batch);
-            raised += result.get(0).intValue();
-            for (Number index : result.subList(1, result.size())) {
-                Map.Entry<String, Long> floor = batch.get(index.intValue() - 1);
-                missing.put(floor.getKey(), floor.getValue());
-            }
+        SeqCounters.Raised raised =
+                counters.raise(
+                        SeqCounters.Missing.REPORT, new ArrayList<>(floors.all().entrySet()));
+        if (!raised.missing().isEmpty()) {
+            seed(raised.missing());
         }
-        if (!missing.isEmpty()) {
-            seed(missing);
-        }
-        return raised;
+        return raised.count();
     }
 
-    private void seed(Map<String, Long> missing) {
+    private void seed(List<Map.Entry<String, Long>> missing) {
         Map<String, Long> archived;
         try {
-            archived = counters.archivedMaxSeqs(missing.keySet());
+            archived = counters.archivedMaxSeqs(missing.stream().map(Map.Entry::getKey).toList());
         } catch (DataAccessException e) {
             // Each room's first SEND seeds its counter from the archive then, as without a fence.
             log.warn(
@@ -385,16 +364,12 @@ class RestartFence implements DisposableBean {
                     e.toString());
             return;
         }
-        List<Map.Entry<String, Long>> seeds = new ArrayList<>();
-        missing.forEach(
-                (room, floor) ->
-                        seeds.add(
-                                Map.entry(room, Math.max(floor, archived.getOrDefault(room, 0L)))));
-        for (int from = 0; from < seeds.size(); from += SeqCounters.BATCH) {
-            counters.raise(
-                    SeqCounters.Missing.SEED,
-                    seeds.subList(from, Math.min(seeds.size(), from + SeqCounters.BATCH)));
+        List<Map.Entry<String, Long>> seeds = new ArrayList<>(missing.size());
+        for (Map.Entry<String, Long> floor : missing) {
+            String room = floor.getKey();
+            seeds.add(Map.entry(room, Math.max(floor.getValue(), archived.getOrDefault(room, 0L))));
         }
+        counters.raise(SeqCounters.Missing.SEED, seeds);
         log.warn("seeded {} room counters Redis no longer had", seeds.size());
     }
 

@@ -22,7 +22,7 @@ import org.springframework.stereotype.Component;
 @Component
 class SeqCounters {
     /** Counters per script call and rooms per archive query. */
-    static final int BATCH = 500;
+    private static final int BATCH = 500;
 
     private static final String ARCHIVED_MAX_SEQS =
             "select room, max(seq) from archive.chat_message where room = any(?) group by room";
@@ -53,13 +53,31 @@ class SeqCounters {
         this.keys = keys;
     }
 
+    /** What {@link #raise} did: counters raised or seeded, and the rooms found without one. */
+    record Raised(int count, List<Map.Entry<String, Long>> missing) {}
+
     /**
-     * Raises each room's counter to at least its floor (at most {@link #BATCH} rooms, one script
-     * call; on a Redis Cluster, rooms of one slot). Returns the number of counters raised or
-     * seeded, then, with {@link Missing#REPORT}, the 1-based indexes of the rooms whose counter is
-     * missing.
+     * Raises each room's counter to at least its floor, {@link #BATCH} rooms per script call (on a
+     * Redis Cluster, give rooms of one slot). With {@link Missing#REPORT} a missing counter stays
+     * missing and its room is returned with its floor.
      */
-    List<Number> raise(Missing missing, List<Map.Entry<String, Long>> floors) {
+    Raised raise(Missing missing, List<Map.Entry<String, Long>> floors) {
+        int count = 0;
+        List<Map.Entry<String, Long>> absent = new ArrayList<>();
+        for (int from = 0; from < floors.size(); from += BATCH) {
+            List<Map.Entry<String, Long>> batch =
+                    floors.subList(from, Math.min(floors.size(), from + BATCH));
+            List<Number> result = raiseBatch(missing, batch);
+            count += result.get(0).intValue();
+            // The script reports the 1-based indexes of the batch's missing counters.
+            for (Number index : result.subList(1, result.size())) {
+                absent.add(batch.get(index.intValue() - 1));
+            }
+        }
+        return new Raised(count, absent);
+    }
+
+    private List<Number> raiseBatch(Missing missing, List<Map.Entry<String, Long>> floors) {
         List<String> counters = new ArrayList<>(floors.size());
         Object[] args = new Object[floors.size() + 1];
         args[0] = missing.mode;
@@ -74,7 +92,7 @@ class SeqCounters {
 
     /** Whether the room's counter, found below the floor, was raised to it. */
     boolean raise(String room, long floor) {
-        return raise(Missing.REPORT, List.of(Map.entry(room, floor))).get(0).longValue() > 0;
+        return raise(Missing.REPORT, List.of(Map.entry(room, floor))).count() > 0;
     }
 
     /**

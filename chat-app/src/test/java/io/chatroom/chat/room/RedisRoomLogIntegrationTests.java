@@ -1,5 +1,7 @@
 package io.chatroom.chat.room;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.chatroom.chat.AsyncScripts;
 import io.chatroom.chat.ChatroomProperties;
 import io.chatroom.chat.RedisPubSub;
@@ -14,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.springframework.boot.Banner;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
@@ -95,6 +98,44 @@ class RedisRoomLogIntegrationTests extends RoomLogContract {
                 .forEach((key, dump) -> redis.restore(key, dump, 0, TimeUnit.MILLISECONDS));
     }
 
+    /**
+     * The restart fence raises every counter a server knows at once, in script calls of a few
+     * hundred rooms: rooms in every call are raised, left alone or reported missing with their own
+     * floor, whatever call they fall in.
+     */
+    @Test
+    void raisingCountersOverManyScriptCallsReportsEachMissingRoomWithItsFloor() {
+        SeqCounters counters = context.getBean(SeqCounters.class);
+        String prefix = "raise-many-" + System.nanoTime() + "-";
+        List<Map.Entry<String, Long>> floors = new ArrayList<>();
+        List<Map.Entry<String, Long>> expectedMissing = new ArrayList<>();
+        for (int i = 0; i < 1_234; i++) {
+            String room = prefix + i;
+            long floor = 100 + i;
+            floors.add(Map.entry(room, floor));
+            switch (i % 3) {
+                case 0 -> redis.opsForValue().set(keys.roomSeq(room), "1"); // behind: raised
+                case 1 -> redis.opsForValue().set(keys.roomSeq(room), Long.toString(floor + 5));
+                default -> expectedMissing.add(Map.entry(room, floor)); // reported
+            }
+        }
+
+        SeqCounters.Raised raised = counters.raise(SeqCounters.Missing.REPORT, floors);
+
+        assertThat(raised.count()).isEqualTo(412); // i % 3 == 0 for i in 0..1233
+        assertThat(raised.missing()).containsExactlyElementsOf(expectedMissing);
+        assertThat(redis.opsForValue().get(keys.roomSeq(prefix + 999))).isEqualTo("1099");
+        assertThat(redis.opsForValue().get(keys.roomSeq(prefix + 1000))).isEqualTo("1105");
+        assertThat(redis.hasKey(keys.roomSeq(prefix + 1001))).isFalse();
+
+        SeqCounters.Raised seeded = counters.raise(SeqCounters.Missing.SEED, raised.missing());
+
+        assertThat(seeded.count()).isEqualTo(expectedMissing.size());
+        assertThat(seeded.missing()).isEmpty();
+        assertThat(redis.opsForValue().get(keys.roomSeq(prefix + 1001))).isEqualTo("1101");
+        redis.delete(floors.stream().map(e -> keys.roomSeq(e.getKey())).toList());
+    }
+
     /** The room's counter, window and client message ids. */
     private static List<String> roomKeys(String room) {
         return scan(keys.roomSeq(room).replaceFirst(":seq$", ":*"));
@@ -125,6 +166,7 @@ class RedisRoomLogIntegrationTests extends RoomLogContract {
         SeqFloors.class,
         RecentAppends.class,
         SeqCounters.class,
+        RoomKeyBytes.class,
         RestartFence.class,
         RedisRoomLog.class
     })

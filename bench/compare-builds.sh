@@ -56,21 +56,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-psql -h 127.0.0.1 -U postgres -tAc "select 1 from pg_database where datname = '$db'" | grep -q 1 \
-  || psql -h 127.0.0.1 -U postgres -qc "create database $db"
+. bench/stack.sh
+create_database "$db"
 
 common=(--spring.data.redis.url=redis://127.0.0.1:6379
         --spring.datasource.url=jdbc:postgresql://127.0.0.1:5432/$db
         --chatroom.redis.key-prefix=$prefix --spring.profiles.active=local)
-
-await_up() {
-  for _ in $(seq 1 120); do
-    curl -fs "http://127.0.0.1:$1/actuator/health/readiness" >/dev/null 2>&1 && return 0
-    sleep 0.5
-  done
-  echo "app on port $1 did not come up; see $work" >&2
-  exit 1
-}
 
 # The bench registers hundreds of users from one address: the coordinator's limit is off here.
 "$java" -jar coordinator-app/target/coordinator-app.jar --server.port=9180 "${common[@]}" \

@@ -28,35 +28,14 @@ WINDOW=${WINDOW:-4}
 java=${JAVA_HOME:+$JAVA_HOME/bin/}java
 command -v redis-server >/dev/null && command -v redis-cli >/dev/null \
   || { echo "redis-cluster-share: redis-server and redis-cli 7+ are needed" >&2; exit 1; }
-for port in 7200 7201 7202 7203 7204 7205 7210 7211 9280 9281 9282 9290 9291 9292; do
-  if ss -ltnH "sport = :$port" | grep -q .; then
-    echo "redis-cluster-share: port $port is in use" >&2
-    exit 1
-  fi
-done
+. bench/stack.sh
+ports_free redis-cluster-share 7200 7201 7202 7203 7204 7205 7210 7211 9280 9281 9282 9290 9291 9292
 
 work=$(mktemp -d)
 out="bench/results/redis-cluster-share-$(date -u +%Y%m%d-%H%M%S)"
 mkdir -p "$out"
 pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-redis_node() { # port [extra redis-server args]
-  local port=$1
-  shift
-  mkdir -p "$work/redis-$port"
-  redis-server --port "$port" --bind 127.0.0.1 --dir "$work/redis-$port" --save "" \
-    --appendonly yes --appendfsync everysec "$@" >"$work/redis-$port.log" 2>&1 &
-  pids+=($!)
-  for _ in $(seq 1 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && return 0; sleep 0.1; done
-  echo "redis on $port did not start" >&2
-  exit 1
-}
+trap stop_started EXIT
 
 redis_node 7210
 redis_node 7211 --replicaof 127.0.0.1 7210
@@ -71,19 +50,9 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 
-await_up() {
-  for _ in $(seq 1 180); do
-    curl -fs "http://127.0.0.1:$1/actuator/health/readiness" >/dev/null 2>&1 && return 0
-    sleep 0.5
-  done
-  echo "app on port $1 did not come up; see $work" >&2
-  exit 1
-}
-
 stack() { # name first-port redis-setting
   local name=$1 base=$2 redis=$3 db="chatroom_share_$1"
-  psql -h 127.0.0.1 -U postgres -tAc "select 1 from pg_database where datname = '$db'" | grep -q 1 \
-    || psql -h 127.0.0.1 -U postgres -qc "create database $db"
+  create_database "$db"
   local common=("$redis" "--spring.datasource.url=jdbc:postgresql://127.0.0.1:5432/$db"
     --spring.profiles.active=local)
   "$java" -jar coordinator-app/target/coordinator-app.jar --server.port="$base" "${common[@]}" \

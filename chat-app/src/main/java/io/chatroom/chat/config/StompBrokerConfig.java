@@ -4,6 +4,7 @@ import io.chatroom.chat.ChatroomProperties;
 import io.chatroom.chat.session.SessionRegistry;
 import io.chatroom.chat.stomp.SessionTrackingSubProtocolHandler;
 import io.chatroom.chat.stomp.SocketWriterPool;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import org.springframework.beans.factory.DisposableBean;
@@ -54,6 +55,15 @@ class StompBrokerConfig extends DelegatingWebSocketMessageBrokerConfiguration
         this.sessionRegistry = sessionRegistry;
         this.meters = meters;
         this.socketWriters = socketWriters(properties.relay().maxWriterThreads());
+        FunctionCounter.builder(
+                        "chatroom.socket-writers.replaced",
+                        socketWriters,
+                        SocketWriterPool::replaced)
+                .description(
+                        "socket writer threads replaced after one drain took longer than "
+                                + WRITER_STALL.toMillis()
+                                + " ms")
+                .register(meters);
     }
 
     @Override

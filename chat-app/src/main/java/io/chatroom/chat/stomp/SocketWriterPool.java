@@ -9,6 +9,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +31,7 @@ public final class SocketWriterPool implements Executor {
     private final Set<Worker> workers = ConcurrentHashMap.newKeySet();
     private final AtomicInteger attached = new AtomicInteger();
     private final AtomicInteger threadIds = new AtomicInteger();
+    private final AtomicLong replaced = new AtomicLong();
     private final int lanes;
     private final int maxThreads;
     private final long stallNanos;
@@ -59,6 +61,14 @@ public final class SocketWriterPool implements Executor {
             throw new RejectedExecutionException("socket writers are shut down");
         }
         ready.add(drain);
+    }
+
+    /**
+     * Threads replaced so far because one drain took longer than {@code stallAfter}: a slow
+     * client's close, or on a busy machine a thread that lost its core for that long.
+     */
+    public long replaced() {
+        return replaced.get();
     }
 
     /** Threads at work or waiting for work, detached ones included. */
@@ -98,6 +108,7 @@ public final class SocketWriterPool implements Executor {
             for (Worker worker : workers) {
                 long since = worker.busySince;
                 if (since != 0 && now - since > stallNanos && worker.detach()) {
+                    replaced.incrementAndGet();
                     log.debug(
                             "{} is stuck on a slow socket; replacing it", worker.thread.getName());
                 }

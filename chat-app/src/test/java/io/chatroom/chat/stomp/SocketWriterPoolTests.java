@@ -43,6 +43,7 @@ class SocketWriterPoolTests {
         }
         assertThat(others.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
         assertThat(pool.threads()).isEqualTo(2);
+        assertThat(pool.replaced()).isEqualTo(1);
 
         // Once its write returns, the detached thread ends: one lane again.
         release.countDown();

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.chatroom.chat.room.RoomRelay;
 import io.chatroom.common.ChatError;
 import io.chatroom.common.ChatMessage;
+import io.chatroom.common.ChatRules;
 import io.chatroom.common.ErrorCodes;
 import io.chatroom.common.Presence;
 import io.chatroom.common.RedisKeys;
@@ -348,6 +349,32 @@ class ChatHardeningIntegrationTests {
                 .singleElement()
                 .satisfies(
                         json -> assertThat(json).contains("\"text\":\"x\"").hasSizeLessThan(300));
+    }
+
+    // ---- frames go out as UTF-8 text, encoded by the app ----
+
+    @Test
+    void roomMessagesArriveAsTextFramesCharacterForCharacter() {
+        StompTestClient watcher = client(nodeB, "utf8-watcher");
+        watcher.subscribeAndWait("room", "/topic/rooms/utf8", Map.of());
+        StompTestClient sender = client(nodeA, "utf8-sender");
+        // Two and four bytes per character; the long one is past Tomcat's 8 KB output buffer.
+        String mixed = "h\u00e9llo \u2713 \u4e2d\u6587 \uD83D\uDE00 \u202Eend";
+        String long4 = "\uD83D\uDE00".repeat(ChatRules.TEXT_MAX);
+
+        sender.send("/app/rooms/utf8", body(mixed));
+        sender.send("/app/rooms/utf8", body(long4));
+
+        assertThat(ack(sender)).isEqualTo(1);
+        assertThat(ack(sender)).isEqualTo(2);
+        for (String text : List.of(mixed, long4)) {
+            StompTestClient.Frame frame = watcher.next("room");
+            assertThat(JSON.readValue(frame.body(), ChatMessage.class).text()).isEqualTo(text);
+            assertThat(Integer.parseInt(frame.header("content-length")))
+                    .isEqualTo(frame.body().getBytes(StandardCharsets.UTF_8).length);
+        }
+        assertThat(watcher.binaryMessages()).isZero();
+        assertThat(sender.binaryMessages()).isZero();
     }
 
     // ---- logout survives a Redis that lost it ----

@@ -7,6 +7,7 @@ import io.chatroom.common.SendAck;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -16,6 +17,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -34,6 +36,7 @@ final class StompTestClient implements WebSocket.Listener {
     }
 
     private final StringBuilder partial = new StringBuilder();
+    private final AtomicInteger binaryMessages = new AtomicInteger();
     private final Map<String, BlockingQueue<Frame>> bySubscription = new ConcurrentHashMap<>();
     private final BlockingQueue<Frame> control = new LinkedBlockingQueue<>();
     final CompletableFuture<Integer> closed = new CompletableFuture<>();
@@ -234,6 +237,18 @@ final class StompTestClient implements WebSocket.Listener {
             }
         }
         return new Frame(lines[0].trim(), headers, body);
+    }
+
+    /** The server sends text messages only; a binary one is counted here, and dropped. */
+    @Override
+    public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
+        binaryMessages.incrementAndGet();
+        webSocket.request(1);
+        return null;
+    }
+
+    int binaryMessages() {
+        return binaryMessages.get();
     }
 
     @Override

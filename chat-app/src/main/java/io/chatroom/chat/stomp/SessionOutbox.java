@@ -12,6 +12,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import org.apache.tomcat.websocket.Utf8TextSend;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.web.socket.BinaryMessage;
@@ -239,7 +240,7 @@ final class SessionOutbox extends ConcurrentWebSocketSessionDecorator implements
             text = batch.toString();
         }
         String message = text;
-        return startSend(message.length(), () -> async.sendText(message, this::sent));
+        return startSend(message.length(), () -> Utf8TextSend.send(async, message, this::sent));
     }
 
     private static String textOf(Object frame) {

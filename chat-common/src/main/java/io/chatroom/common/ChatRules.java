@@ -6,6 +6,7 @@ import java.util.regex.Pattern;
 public final class ChatRules {
     public static final Pattern ROOM = Pattern.compile("^[a-z0-9][a-z0-9_-]{0,63}$");
     public static final Pattern USERNAME = Pattern.compile("^[A-Za-z0-9_.-]{3,32}$");
+    public static final int ROOM_MAX = 64;
     public static final int PASSWORD_MIN = 8;
     public static final int PASSWORD_MAX = 128;
     public static final int TEXT_MAX = 2000;
@@ -20,8 +21,25 @@ public final class ChatRules {
 
     private ChatRules() {}
 
+    /**
+     * Whether {@code room} matches {@link #ROOM}; checked without the regex, as every SEND and
+     * SUBSCRIBE asks.
+     */
     public static boolean isValidRoom(String room) {
-        return room != null && ROOM.matcher(room).matches();
+        if (room == null || room.isEmpty() || room.length() > ROOM_MAX) {
+            return false;
+        }
+        for (int i = 0; i < room.length(); i++) {
+            char c = room.charAt(i);
+            boolean ok =
+                    (c >= 'a' && c <= 'z')
+                            || (c >= '0' && c <= '9')
+                            || (i > 0 && (c == '_' || c == '-'));
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public static boolean isValidUsername(String username) {

@@ -2,6 +2,7 @@ package io.chatroom.common;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class ChatRulesTests {
@@ -17,6 +18,25 @@ class ChatRulesTests {
         assertThat(ChatRules.isValidRoom("")).isFalse();
         assertThat(ChatRules.isValidRoom(null)).isFalse();
         assertThat(ChatRules.isValidRoom("room/x")).isFalse();
+        assertThat(ChatRules.isValidRoom("room\n")).isFalse();
+        assertThat(ChatRules.isValidRoom("r\u00e9")).isFalse();
+    }
+
+    @Test
+    void roomCheckAgreesWithThePublishedPattern() {
+        Random random = new Random(42);
+        String alphabet = "az09_-A/ \n\u00e9.";
+        for (int n = 0; n < 20_000; n++) {
+            StringBuilder room = new StringBuilder();
+            int length = random.nextInt(70);
+            for (int i = 0; i < length; i++) {
+                room.append(alphabet.charAt(random.nextInt(alphabet.length())));
+            }
+            String candidate = room.toString();
+            assertThat(ChatRules.isValidRoom(candidate))
+                    .as(candidate)
+                    .isEqualTo(ChatRules.ROOM.matcher(candidate).matches());
+        }
     }
 
     @Test

@@ -2,8 +2,6 @@ package io.chatroom.chat.logging;
 
 import io.chatroom.common.ChatRules;
 import java.security.Principal;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -39,8 +37,9 @@ public class InboundFrameLogContext implements ExecutorChannelInterceptor {
     public static final String ROOM = "chatroom.room";
 
     private static final Logger log = LoggerFactory.getLogger(InboundFrameLogContext.class);
-    private static final Pattern ROOM_DESTINATION =
-            Pattern.compile("^/(?:app|topic)/rooms/([^/]+)(?:/presence)?$");
+    private static final String APP_ROOMS = "/app/rooms/";
+    private static final String TOPIC_ROOMS = "/topic/rooms/";
+    private static final String PRESENCE = "/presence";
 
     @Override
     public Message<?> preSend(Message<?> message, MessageChannel channel) {
@@ -99,16 +98,25 @@ public class InboundFrameLogContext implements ExecutorChannelInterceptor {
 
     /**
      * The room of {@code /app/rooms/{room}} or {@code /topic/rooms/{room}[/presence]}, if valid.
+     * String checks, not a regex: this runs for every inbound frame.
      */
     static String roomOf(String destination) {
         if (destination == null) {
             return null;
         }
-        Matcher matcher = ROOM_DESTINATION.matcher(destination);
-        if (!matcher.matches()) {
+        int start;
+        if (destination.startsWith(APP_ROOMS)) {
+            start = APP_ROOMS.length();
+        } else if (destination.startsWith(TOPIC_ROOMS)) {
+            start = TOPIC_ROOMS.length();
+        } else {
             return null;
         }
-        String room = matcher.group(1);
+        int end = destination.length();
+        if (destination.endsWith(PRESENCE) && end - PRESENCE.length() > start) {
+            end -= PRESENCE.length();
+        }
+        String room = destination.substring(start, end);
         return ChatRules.isValidRoom(room) ? room : null;
     }
 }

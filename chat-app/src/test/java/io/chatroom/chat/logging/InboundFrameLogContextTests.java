@@ -26,6 +26,12 @@ class InboundFrameLogContextTests {
         assertThat(InboundFrameLogContext.roomOf("/user/queue/acks")).isNull();
         assertThat(InboundFrameLogContext.roomOf("/app/rooms/Ops\nforged line")).isNull();
         assertThat(InboundFrameLogContext.roomOf(null)).isNull();
+        assertThat(InboundFrameLogContext.roomOf("/topic/rooms/presence")).isEqualTo("presence");
+        assertThat(InboundFrameLogContext.roomOf("/topic/rooms//presence")).isNull();
+        assertThat(InboundFrameLogContext.roomOf("/topic/rooms/a/b")).isNull();
+        assertThat(InboundFrameLogContext.roomOf("/topic/rooms/a/presence/presence")).isNull();
+        assertThat(InboundFrameLogContext.roomOf("/app/rooms/")).isNull();
+        assertThat(InboundFrameLogContext.roomOf("/queue/rooms/ops")).isNull();
     }
 
     @Test

@@ -10,6 +10,10 @@ import io.chatroom.common.RedisKeys;
 import io.chatroom.common.SendAck;
 import io.chatroom.testsupport.RedisCluster;
 import io.chatroom.testsupport.TestInfra;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -202,8 +206,54 @@ class RedisClusterIntegrationTests {
         }
     }
 
+    /**
+     * While a room's slot is being moved its append script meets TRYAGAIN (its keys are split over
+     * the two masters, and its idempotency key is new anyway); the server tries again until the
+     * move completes instead of answering "unavailable".
+     */
     @Test
     @Order(3)
+    void aSendThatMeetsItsSlotHalfMovedIsAckedOnceTheMoveCompletes() throws Exception {
+        String room = "halfway";
+        int slot = cluster.slotOf(keys.roomSeq(room));
+        int from = cluster.masterOf(keys.roomSeq(room));
+        int to = cluster.masters().stream().filter(p -> p != from).findFirst().orElseThrow();
+        StompTestClient watcher = StompTestClient.connected(nodeB.wsUrl(), tokens.valid("watcher"));
+        StompTestClient sender = StompTestClient.connected(nodeA.wsUrl(), tokens.valid("sender"));
+        RedisCluster.SlotMove move = null;
+        try {
+            watcher.subscribeAndWait("room", "/topic/rooms/" + room, Map.of());
+            assertThat(sendUntilAcked(sender, room, "before").seq()).isEqualTo(1);
+            assertThat(message(watcher).seq()).isEqualTo(1);
+            double retriesBefore = slotRetries(nodeA);
+
+            move = cluster.startSlotMove(slot, to);
+            move.migrate(List.of(keys.roomSeq(room)));
+            sender.send("/app/rooms/" + room, body(UUID.randomUUID().toString(), "during"));
+            await().atMost(RECOVERY)
+                    .pollInterval(Duration.ofMillis(20))
+                    .until(() -> slotRetries(nodeA) > retriesBefore);
+            assertThat(sender.frames("acks")).as("acked before the move completed").isEmpty();
+            move.finish();
+
+            SendAck during = JSON.readValue(sender.next("acks").body(), SendAck.class);
+            assertThat(during.seq()).isEqualTo(2);
+            assertThat(sender.frames("errors")).as("error frames").isEmpty();
+            ChatMessage relayed = message(watcher);
+            assertThat(relayed.seq()).isEqualTo(2);
+            assertThat(relayed.text()).isEqualTo("during");
+            assertThat(cluster.masterOf(keys.roomSeq(room))).isEqualTo(to);
+        } finally {
+            if (move != null) {
+                move.finish(); // never leave the slot half moved for the next test
+            }
+            watcher.close();
+            sender.close();
+        }
+    }
+
+    @Test
+    @Order(4)
     void aKilledMastersReplicaTakesOverAndTheRelayFollowsItsChannels() {
         String room = "failover";
         String channel = keys.roomChannel(room);
@@ -243,6 +293,25 @@ class RedisClusterIntegrationTests {
                 body(UUID.randomUUID().toString(), text),
                 RECOVERY,
                 refused -> assertThat(refused.code()).isEqualTo(ErrorCodes.UNAVAILABLE));
+    }
+
+    /** The server's {@code chatroom.redis.slot.retries} counter, read from its Prometheus page. */
+    private static double slotRetries(ChatNode node) throws Exception {
+        HttpResponse<String> page =
+                HttpClient.newHttpClient()
+                        .send(
+                                HttpRequest.newBuilder(
+                                                URI.create(
+                                                        "http://127.0.0.1:"
+                                                                + node.port()
+                                                                + "/actuator/prometheus"))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString());
+        return page.body()
+                .lines()
+                .filter(line -> line.startsWith("chatroom_redis_slot_retries_total"))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                .sum();
     }
 
     /** The subscriber count in redis-cli's answer to PUBSUB (SHARD)NUMSUB of one channel. */

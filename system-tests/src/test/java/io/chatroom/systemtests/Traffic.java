@@ -87,6 +87,8 @@ final class Traffic {
                 Thread.currentThread().interrupt();
                 return;
             }
+            // A real client re-sends what is unacked for too long, whether or not it is blocked.
+            client.resendUnacked(RESEND_AFTER);
             client.send(room, text(client.username() + "#" + runTag + "#" + i));
             sentCount.incrementAndGet();
             if (intervalNanos > 0) {
@@ -96,6 +98,12 @@ final class Traffic {
                     LockSupport.parkNanos(wait); // pacing, not waiting for a condition
                 }
             }
+        }
+        // Its last messages may still be unacked (refused as "unavailable", or lost with a
+        // connection): keep re-sending them as a real client would, not only once the test waits.
+        while (!stopped && client.unackedCount() > 0) {
+            LockSupport.parkNanos(PERMIT_WAIT.toNanos()); // polling the acks, as a client's timer
+            client.resendUnacked(RESEND_AFTER);
         }
     }
 

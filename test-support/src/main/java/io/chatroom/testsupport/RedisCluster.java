@@ -140,17 +140,41 @@ public final class RedisCluster implements AutoCloseable {
      * the new owner announced to every master.
      */
     public void moveSlot(int slot, int toPort) {
+        startSlotMove(slot, toPort).finish();
+    }
+
+    /**
+     * Starts moving one slot to the master on {@code toPort} (IMPORTING there, MIGRATING at its
+     * master) and moves none of its keys yet: the caller moves some with {@link SlotMove#migrate}
+     * to hold the slot half moved, then {@link SlotMove#finish}es.
+     */
+    public SlotMove startSlotMove(int slot, int toPort) {
         String slotArg = Integer.toString(slot);
         int fromPort = masterOfSlot(slot);
         String fromId = cli(fromPort, "cluster", "myid").trim();
         String toId = cli(toPort, "cluster", "myid").trim();
         cli(toPort, "cluster", "setslot", slotArg, "importing", fromId);
         cli(fromPort, "cluster", "setslot", slotArg, "migrating", toId);
-        while (true) {
-            String keys = cli(fromPort, "cluster", "getkeysinslot", slotArg, "100").trim();
-            if (keys.isEmpty()) {
-                break;
-            }
+        return new SlotMove(slotArg, fromPort, toPort, toId);
+    }
+
+    /** A slot being moved, see {@link #startSlotMove}. */
+    public final class SlotMove {
+        private final String slot;
+        private final int fromPort;
+        private final int toPort;
+        private final String toId;
+        private boolean finished;
+
+        private SlotMove(String slot, int fromPort, int toPort, String toId) {
+            this.slot = slot;
+            this.fromPort = fromPort;
+            this.toPort = toPort;
+            this.toId = toId;
+        }
+
+        /** MIGRATEs these keys of the slot to the new master. */
+        public void migrate(List<String> keys) {
             List<String> migrate =
                     new ArrayList<>(
                             List.of(
@@ -161,14 +185,32 @@ public final class RedisCluster implements AutoCloseable {
                                     "0",
                                     "5000",
                                     "keys"));
-            migrate.addAll(List.of(keys.split("\n")));
+            migrate.addAll(keys);
             cli(fromPort, migrate.toArray(String[]::new));
         }
-        cli(toPort, "cluster", "setslot", slotArg, "node", toId);
-        cli(fromPort, "cluster", "setslot", slotArg, "node", toId);
-        for (int master : masters()) {
-            if (master != fromPort && master != toPort) {
-                cli(master, "cluster", "setslot", slotArg, "node", toId);
+
+        /**
+         * Moves the slot's remaining keys and announces the new owner to every master; once, later
+         * calls do nothing (a test's cleanup may call it again).
+         */
+        public void finish() {
+            if (finished) {
+                return;
+            }
+            finished = true;
+            while (true) {
+                String keys = cli(fromPort, "cluster", "getkeysinslot", slot, "100").trim();
+                if (keys.isEmpty()) {
+                    break;
+                }
+                migrate(List.of(keys.split("\n")));
+            }
+            cli(toPort, "cluster", "setslot", slot, "node", toId);
+            cli(fromPort, "cluster", "setslot", slot, "node", toId);
+            for (int master : masters()) {
+                if (master != fromPort && master != toPort) {
+                    cli(master, "cluster", "setslot", slot, "node", toId);
+                }
             }
         }
     }

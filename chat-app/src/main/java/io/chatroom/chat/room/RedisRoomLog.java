@@ -56,8 +56,21 @@ class RedisRoomLog implements RoomLog {
      */
     private static final int MAX_ATTEMPTS = 4;
 
+    /**
+     * Retries while the room's slot moves between Redis Cluster masters: a script whose keys are
+     * split between the two for the moment ({@code TRYAGAIN}), or that met the move on the durable
+     * path's own connection to one master ({@code ASK}, {@code MOVED}), ran nowhere; a slot's keys
+     * move in milliseconds, and its append script needs all of them (its idempotency key is new),
+     * so every append to the slot meets the move. For as long as one Redis command may take ({@code
+     * spring.data.redis.timeout}), so the client hears "unavailable" only when the move is stuck.
+     */
+    private static final long SLOT_RETRY_MILLIS = 50;
+
     /** The outcome of an attempt that met a Redis process this server's script is new to. */
     private static final Appended FENCED = new Appended(-1, false);
+
+    /** {@link #outcome}: the room's slot was moving, nothing was written; try again shortly. */
+    private static final Appended SLOT_MOVING = new Appended(-2, false);
 
     /** After a failed archive read, how long SENDs skip it (the counter alone numbers them). */
     private static final long ARCHIVE_RETRY_NANOS = TimeUnit.SECONDS.toNanos(10);
@@ -78,6 +91,8 @@ class RedisRoomLog implements RoomLog {
     private final Executor slowPath;
     private final Timer redisLatency;
     private final Counter raised;
+    private final Counter slotRetried;
+    private final long slotRetryNanos;
     private volatile long archiveFailedAt = System.nanoTime() - ARCHIVE_RETRY_NANOS;
 
     RedisRoomLog(
@@ -122,6 +137,12 @@ class RedisRoomLog implements RoomLog {
                 Counter.builder("chatroom.seq.raised")
                         .description("room counters found behind seqs already given out, raised")
                         .register(meters);
+        this.slotRetryNanos = redisTimeout.toNanos();
+        this.slotRetried =
+                Counter.builder("chatroom.redis.slot.retries")
+                        .description(
+                                "appends tried again because their room's cluster slot was moving")
+                        .register(meters);
     }
 
     @Override
@@ -155,7 +176,22 @@ class RedisRoomLog implements RoomLog {
     }
 
     /** One message on its way into the log; the floor argument is set per attempt. */
-    private record Append(String room, String clientMessageId, byte[][] keys, byte[][] args) {}
+    private static final class Append {
+        final String room;
+        final String clientMessageId;
+        final byte[][] keys;
+        final byte[][] args;
+
+        /** When this message first met its slot moving, 0 before. */
+        long slotMovingSince;
+
+        Append(String room, String clientMessageId, byte[][] keys, byte[][] args) {
+            this.room = room;
+            this.clientMessageId = clientMessageId;
+            this.keys = keys;
+            this.args = args;
+        }
+    }
 
     private CompletableFuture<Appended> attempt(Append append, int attempt) {
         if (attempt >= MAX_ATTEMPTS) {
@@ -163,7 +199,7 @@ class RedisRoomLog implements RoomLog {
                     new ChatException(
                             ErrorCodes.UNAVAILABLE,
                             "room counter could not be initialised",
-                            append.clientMessageId()));
+                            append.clientMessageId));
         }
         CompletableFuture<Void> gate = fence.ready();
         if (!gate.isDone()) {
@@ -176,22 +212,22 @@ class RedisRoomLog implements RoomLog {
                                     throw new ChatException(
                                             ErrorCodes.UNAVAILABLE,
                                             "message store restarting, retry",
-                                            append.clientMessageId());
+                                            append.clientMessageId);
                                 }
                                 return v;
                             })
                     .thenCompose(v -> attempt(append, attempt));
         }
-        Long known = floors.get(append.room());
+        Long known = floors.get(append.room);
         CompletableFuture<Long> floor =
                 known != null
                         ? CompletableFuture.completedFuture(known)
                         // The archive is PostgreSQL: never read it on a Redis I/O thread.
                         : CompletableFuture.supplyAsync(
-                                () -> floor(append.room(), append.clientMessageId()), slowPath);
+                                () -> floor(append.room, append.clientMessageId), slowPath);
         return floor.thenCompose(
                 f -> {
-                    append.args()[FLOOR_ARG] = utf8(Long.toString(f));
+                    append.args[FLOOR_ARG] = utf8(Long.toString(f));
                     long started = System.nanoTime();
                     return evaluate(append)
                             .handle(
@@ -209,11 +245,30 @@ class RedisRoomLog implements RoomLog {
         if (done == FENCED) {
             return attempt(append, attempt + 1);
         }
+        if (done == SLOT_MOVING) {
+            long now = System.nanoTime();
+            if (append.slotMovingSince == 0) {
+                append.slotMovingSince = now;
+            } else if (now - append.slotMovingSince > slotRetryNanos) {
+                log.warn("append to room {} failed: its slot kept moving", append.room);
+                return CompletableFuture.failedFuture(
+                        new ChatException(
+                                ErrorCodes.UNAVAILABLE,
+                                "message store unavailable, retry",
+                                append.clientMessageId));
+            }
+            slotRetried.increment();
+            Executor later =
+                    CompletableFuture.delayedExecutor(
+                            SLOT_RETRY_MILLIS, TimeUnit.MILLISECONDS, slowPath);
+            return CompletableFuture.runAsync(() -> {}, later)
+                    .thenCompose(v -> attempt(append, attempt));
+        }
         if (done != null) {
             return CompletableFuture.completedFuture(done);
         }
         return CompletableFuture.runAsync(
-                        () -> seedCounter(append.room(), append.clientMessageId()), slowPath)
+                        () -> seedCounter(append.room, append.clientMessageId), slowPath)
                 .thenCompose(v -> attempt(append, attempt + 1));
     }
 
@@ -224,10 +279,10 @@ class RedisRoomLog implements RoomLog {
     private CompletableFuture<List<Object>> evaluate(Append append) {
         boolean load = !fence.enabled();
         return durable
-                ? scripts.evaluateReplicated(appendScript, append.keys(), append.args(), load)
+                ? scripts.evaluateReplicated(appendScript, append.keys, append.args, load)
                 : load
-                        ? scripts.evaluate(appendScript, append.keys(), append.args())
-                        : scripts.evaluateLoaded(appendScript, append.keys(), append.args());
+                        ? scripts.evaluate(appendScript, append.keys, append.args)
+                        : scripts.evaluateLoaded(appendScript, append.keys, append.args);
     }
 
     /**
@@ -239,12 +294,16 @@ class RedisRoomLog implements RoomLog {
             fence.noScript();
             return FENCED;
         }
+        if (failure != null && slotMoving(failure)) {
+            log.debug("append to room {} met its slot moving: {}", append.room, failure.toString());
+            return SLOT_MOVING;
+        }
         if (failure != null) {
-            log.warn("append to room {} failed: {}", append.room(), failure.toString());
+            log.warn("append to room {} failed: {}", append.room, failure.toString());
             throw new ChatException(
                     ErrorCodes.UNAVAILABLE,
                     "message store unavailable, retry",
-                    append.clientMessageId());
+                    append.clientMessageId);
         }
         long kind = ((Number) result.get(0)).longValue();
         long seq = ((Number) result.get(1)).longValue();
@@ -252,18 +311,32 @@ class RedisRoomLog implements RoomLog {
             return null;
         }
         if (result.size() > 2 && ((Number) result.get(2)).longValue() == 1) {
-            counterRaised(append.room(), floor);
+            counterRaised(append.room, floor);
         }
-        floors.note(append.room(), seq);
+        floors.note(append.room, seq);
         if (kind == NEW_MESSAGE) {
             byte[] stored = (byte[]) result.get(3);
-            recent.add(new RecentAppends.Entry(append.room(), seq, stored, append.keys()[0]));
+            recent.add(new RecentAppends.Entry(append.room, seq, stored, append.keys[0]));
             if (durable) {
                 // Only now, so no subscriber sees a message a failover could still take back.
-                scripts.publish(append.args()[CHANNEL_ARG], stored);
+                scripts.publish(append.args[CHANNEL_ARG], stored);
             }
         }
         return new Appended(seq, kind == RETRY);
+    }
+
+    /** A Redis Cluster answer that the room's slot is being moved: the script did not run. */
+    static boolean slotMoving(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            String message = t.getMessage();
+            if (message != null
+                    && (message.contains("TRYAGAIN")
+                            || message.contains("ASK ")
+                            || message.contains("MOVED "))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

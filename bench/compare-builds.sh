@@ -20,6 +20,12 @@
 # OLD_ARCHIVER / NEW_ARCHIVER (archiver jars, both or neither): run that archiver (port 9182) beside
 # each build's chat-app, so the rooms scenario also reports the archiver's CPU per message; the
 # chat-app jars may then be the same to compare archivers alone.
+# ALTERNATE=1 starts each build's chat-app once (old on 9181, new on 9183), warms both with
+# WARMUP_RUNS runs each, then alternates the measured runs between the two running apps: a pair is
+# a minute or two apart instead of several, so the machine's drift between them (CPU per message
+# moves by up to 1.5x within an hour here) shrinks, and more rounds fit. Chat-apps only (no
+# archivers); the idle app beside a measured run does its periodic work only, and its CPU is not
+# counted.
 set -euo pipefail
 cd -P "$(dirname "$0")/.."
 
@@ -46,8 +52,10 @@ work=$(mktemp -d)
 coordinator_pid=
 chat_pid=
 archiver_pid=
+declare -A warm_pid=()
 cleanup() {
   [ -n "$chat_pid" ] && kill "$chat_pid" 2>/dev/null || true
+  for pid in "${warm_pid[@]}"; do kill "$pid" 2>/dev/null || true; done
   [ -n "$archiver_pid" ] && kill "$archiver_pid" 2>/dev/null || true
   [ -n "$coordinator_pid" ] && kill "$coordinator_pid" 2>/dev/null || true
   wait 2>/dev/null || true
@@ -105,8 +113,12 @@ run_one() { # label jar round
   if [ -n "$archiver_pid" ]; then
     kill "$archiver_pid"; wait "$archiver_pid" 2>/dev/null || true; archiver_pid=
   fi
-  result=$(grep -o "bench/results/$scenario-[0-9-]*\.json" "$work/bench-$1-$3.log" | tail -1)
-  python3 - "$result" "$1" "$3" <<'PY' >>"$work/figures.tsv"
+  record "$1" "$3"
+}
+
+record() { # label round: appends the measured run's figures to figures.tsv
+  result=$(grep -o "bench/results/$scenario-[0-9-]*\.json" "$work/bench-$1-$2.log" | tail -1)
+  python3 - "$result" "$1" "$2" <<'PY' >>"$work/figures.tsv"
 import json, sys
 result = json.load(open(sys.argv[1]))
 p = result["points"][-1]
@@ -131,10 +143,55 @@ PY
 echo "warm-up runs per chat-app: ${WARMUP_RUNS:-0}"
 echo "old: $old_jar on $("$old_java" -version 2>&1 | head -1)"
 echo "new: $new_jar on $("$new_java" -version 2>&1 | head -1)"
-for round in $(seq 1 "$rounds"); do
-  run_one old "$old_jar" "$round"
-  run_one new "$new_jar" "$round"
-done
+bench_on() { # label port tag [results dir]: one run against the app on that port, log bench-<label>-<tag>
+  "$java" -jar bench/target/bench.jar "$scenario" --coordinator http://localhost:9180 \
+    --chat-server "http://localhost:$2" --pids "$2=${warm_pid[$1]}" --user-prefix "cmp$$-$3$1-" \
+    --results "${4:-bench/results}" "${bench_args[@]}" >"$work/bench-$1-$3.log" 2>&1
+}
+
+alternate() {
+  [ -z "${OLD_ARCHIVER:-}${NEW_ARCHIVER:-}" ] || { echo "ALTERNATE=1 compares chat-apps only" >&2; exit 1; }
+  local label port jar app_java warm round
+  declare -A port_of=([old]=9181 [new]=9183) jar_of=([old]=$old_jar [new]=$new_jar)
+  for label in old new; do
+    port=${port_of[$label]} jar=${jar_of[$label]} app_java=$old_java
+    [ "$label" = new ] && app_java=$new_java
+    "$app_java" -jar "$jar" --server.port="$port" --chatroom.server-id="cmp-$label" \
+      --chatroom.coordinator.urls=http://localhost:9180 --chatroom.rate-limit.messages-per-second=0 \
+      --chatroom.allowed-origins=http://localhost:9180 \
+      "${common[@]}" >"$work/chat-$label.log" 2>&1 &
+    warm_pid[$label]=$!
+    await_up "$port"
+  done
+  sleep 3 # one heartbeat at least, so the coordinator lists both
+  for warm in $(seq 1 "${WARMUP_RUNS:-0}"); do
+    for label in old new; do
+      bench_on "$label" "${port_of[$label]}" "w$warm" "$work/warm-up" || {
+        echo "warm-up $warm of $label incomplete:" >&2
+        grep -E 'lost|first send error' "$work/bench-$label-w$warm.log" | tail -3 >&2; }
+    done
+  done
+  for round in $(seq 1 "$rounds"); do
+    # Who goes first alternates too, so neither build always follows the other's run.
+    local order=(old new)
+    [ $((round % 2)) -eq 0 ] && order=(new old)
+    for label in "${order[@]}"; do
+      bench_on "$label" "${port_of[$label]}" "$round" || {
+        echo "bench failed for $label round $round:" >&2; tail -20 "$work/bench-$label-$round.log" >&2; exit 1; }
+      record "$label" "$round"
+    done
+  done
+}
+
+if [ "${ALTERNATE:-0}" = 1 ]; then
+  echo "measured runs alternate between two running chat-apps"
+  alternate
+else
+  for round in $(seq 1 "$rounds"); do
+    run_one old "$old_jar" "$round"
+    run_one new "$new_jar" "$round"
+  done
+fi
 
 unit=$([ "$scenario" = rooms ] && echo message || echo delivery)
 units=$([ "$scenario" = rooms ] && echo messages || echo deliveries)
@@ -154,6 +211,19 @@ for build in ("old", "new"):
     print(f"median {build}: {med[build][0]:.0f} {units}/s, {med[build][1]:.2f} µs/{unit}"
           + f" ({no_jit:.2f} without the JIT's threads)"
           + (f", archiver {med[build][3]:.2f} µs/message" if arch else ""))
+# Each round's pair, side by side in time: the ratio within a pair does not carry the drift
+# between rounds that the medians above do.
+pairs = []
+for rnd in sorted({x[1] for x in rows}, key=int):
+    o = [float(x[7]) for x in rows if x[0] == "old" and x[1] == rnd]
+    n = [float(x[7]) for x in rows if x[0] == "new" and x[1] == rnd]
+    if o and n:
+        pairs.append(n[0] / o[0])
+if pairs:
+    print(f"per round, new/old CPU per {unit} without the JIT's threads: "
+          + " ".join(f"{r:.2f}" for r in pairs)
+          + f"; median {statistics.median(pairs):.2f}x, new cheaper in {sum(r < 1 for r in pairs)}"
+          + f" of {len(pairs)}")
 print(f"new/old: {med['new'][0] / med['old'][0]:.2f}x {units}/s, "
       f"{med['new'][1] / med['old'][1]:.2f}x CPU per {unit}, "
       f"{med['new'][2] / med['old'][2]:.2f}x without the JIT's threads"

@@ -52,9 +52,11 @@ work=$(mktemp -d)
 coordinator_pid=
 chat_pid=
 archiver_pid=
+started_pid=
 declare -A warm_pid=()
 cleanup() {
   [ -n "$chat_pid" ] && kill "$chat_pid" 2>/dev/null || true
+  [ -n "$started_pid" ] && kill "$started_pid" 2>/dev/null || true
   for pid in "${warm_pid[@]}"; do kill "$pid" 2>/dev/null || true; done
   [ -n "$archiver_pid" ] && kill "$archiver_pid" 2>/dev/null || true
   [ -n "$coordinator_pid" ] && kill "$coordinator_pid" 2>/dev/null || true
@@ -78,21 +80,28 @@ common=(--spring.data.redis.url=redis://127.0.0.1:6379
 coordinator_pid=$!
 await_up 9180
 
+start_chat() { # label jar port log: a chat-app of that build on its JDK, up; its pid in started_pid
+  local app_java=$old_java
+  [ "$1" = new ] && app_java=$new_java
+  "$app_java" -jar "$2" --server.port="$3" --chatroom.server-id="cmp-$1" \
+    --chatroom.coordinator.urls=http://localhost:9180 --chatroom.rate-limit.messages-per-second=0 \
+    --chatroom.allowed-origins=http://localhost:9180 \
+    "${common[@]}" >"$4" 2>&1 &
+  started_pid=$!
+  await_up "$3"
+}
+
 run_one() { # label jar round
-  local app_java=$old_java archiver_jar=${OLD_ARCHIVER:-} archiver_args=()
-  [ "$1" = new ] && app_java=$new_java && archiver_jar=${NEW_ARCHIVER:-}
+  local archiver_jar=${OLD_ARCHIVER:-} archiver_args=()
+  [ "$1" = new ] && archiver_jar=${NEW_ARCHIVER:-}
   if [ -n "$archiver_jar" ]; then
     "$java" -jar "$archiver_jar" --server.port=9182 "${common[@]}" >"$work/archiver-$1-$3.log" 2>&1 &
     archiver_pid=$!
     await_up 9182
     archiver_args=(--archiver http://localhost:9182)
   fi
-  "$app_java" -jar "$2" --server.port=9181 --chatroom.server-id="cmp-$1" \
-    --chatroom.coordinator.urls=http://localhost:9180 --chatroom.rate-limit.messages-per-second=0 \
-    --chatroom.allowed-origins=http://localhost:9180 \
-    "${common[@]}" >"$work/chat-$1-$3.log" 2>&1 &
-  chat_pid=$!
-  await_up 9181
+  start_chat "$1" "$2" 9181 "$work/chat-$1-$3.log"
+  chat_pid=$started_pid
   sleep 3 # one heartbeat at least, so the coordinator assigns it
   local warm
   for warm in $(seq 1 "${WARMUP_RUNS:-0}"); do
@@ -151,17 +160,11 @@ bench_on() { # label port tag [results dir]: one run against the app on that por
 
 alternate() {
   [ -z "${OLD_ARCHIVER:-}${NEW_ARCHIVER:-}" ] || { echo "ALTERNATE=1 compares chat-apps only" >&2; exit 1; }
-  local label port jar app_java warm round
+  local label warm round
   declare -A port_of=([old]=9181 [new]=9183) jar_of=([old]=$old_jar [new]=$new_jar)
   for label in old new; do
-    port=${port_of[$label]} jar=${jar_of[$label]} app_java=$old_java
-    [ "$label" = new ] && app_java=$new_java
-    "$app_java" -jar "$jar" --server.port="$port" --chatroom.server-id="cmp-$label" \
-      --chatroom.coordinator.urls=http://localhost:9180 --chatroom.rate-limit.messages-per-second=0 \
-      --chatroom.allowed-origins=http://localhost:9180 \
-      "${common[@]}" >"$work/chat-$label.log" 2>&1 &
-    warm_pid[$label]=$!
-    await_up "$port"
+    start_chat "$label" "${jar_of[$label]}" "${port_of[$label]}" "$work/chat-$label.log"
+    warm_pid[$label]=$started_pid
   done
   sleep 3 # one heartbeat at least, so the coordinator lists both
   for warm in $(seq 1 "${WARMUP_RUNS:-0}"); do

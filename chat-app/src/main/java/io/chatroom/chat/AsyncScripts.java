@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
@@ -199,13 +200,7 @@ public class AsyncScripts implements DisposableBean {
     }
 
     private static boolean isMoved(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            String message = t.getMessage();
-            if (message != null && (message.startsWith("MOVED") || message.contains(" MOVED "))) {
-                return true;
-            }
-        }
-        return false;
+        return anyMessage(e, m -> m.startsWith("MOVED") || m.contains(" MOVED "));
     }
 
     private RedisScriptingAsyncCommands<byte[], byte[]> commands() {
@@ -239,9 +234,24 @@ public class AsyncScripts implements DisposableBean {
 
     /** Redis does not know the script yet (first call, or its script cache was flushed). */
     public static boolean isNoScript(Throwable e) {
+        return anyMessage(e, m -> m.contains("NOSCRIPT"));
+    }
+
+    /**
+     * Redis Cluster answered that the keys' slot is being moved: {@code TRYAGAIN} (a multi-key call
+     * whose keys are split over two nodes for the moment), or {@code ASK}/{@code MOVED} on a
+     * connection to one node. The call ran nowhere; it may be tried again shortly.
+     */
+    public static boolean isSlotMoving(Throwable e) {
+        return anyMessage(
+                e, m -> m.contains("TRYAGAIN") || m.contains("ASK ") || m.contains("MOVED "));
+    }
+
+    /** Whether the failure or one of its causes has a message that matches. */
+    private static boolean anyMessage(Throwable e, Predicate<String> matches) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             String message = t.getMessage();
-            if (message != null && message.contains("NOSCRIPT")) {
+            if (message != null && matches.test(message)) {
                 return true;
             }
         }

@@ -294,7 +294,7 @@ class RedisRoomLog implements RoomLog {
             fence.noScript();
             return FENCED;
         }
-        if (failure != null && slotMoving(failure)) {
+        if (failure != null && AsyncScripts.isSlotMoving(failure)) {
             log.debug("append to room {} met its slot moving: {}", append.room, failure.toString());
             return SLOT_MOVING;
         }
@@ -323,20 +323,6 @@ class RedisRoomLog implements RoomLog {
             }
         }
         return new Appended(seq, kind == RETRY);
-    }
-
-    /** A Redis Cluster answer that the room's slot is being moved: the script did not run. */
-    static boolean slotMoving(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            String message = t.getMessage();
-            if (message != null
-                    && (message.contains("TRYAGAIN")
-                            || message.contains("ASK ")
-                            || message.contains("MOVED "))) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /**

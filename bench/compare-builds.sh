@@ -6,7 +6,8 @@
 #
 # Starts one coordinator (this checkout's jar) on port 9180, then per round a chat-app from each
 # jar in turn on 9181 and runs the scenario SCENARIO (default exp1: 10,000 messages x 100 clients,
-# 5,000 warm-up; rooms: 200 rooms x 5 members x 40 messages, 4 unacked) against it. Uses the local Redis (127.0.0.1:6379, key prefix cmp-<pid>) and PostgreSQL
+# 5,000 warm-up; rooms: 200 rooms x 5 members x 40 messages, 4 unacked; connections: 2,000 idle
+# sessions in 400 rooms, the server's CPU per second over 20 s of idling) against it. Uses the local Redis (127.0.0.1:6379, key prefix cmp-<pid>) and PostgreSQL
 # (127.0.0.1:5432, database chatroom_cmp, created if missing). Prints, per build, every round's
 # throughput (exp1: deliveries/s, rooms: messages/s) and server CPU (per delivery, per message)
 # and their medians; the JSON results stay in
@@ -39,6 +40,7 @@ scenario=${SCENARIO:-exp1}
 if [ ${#bench_args[@]} -eq 0 ]; then
   case "$scenario" in
     rooms) bench_args=(--rooms 200 --members 5 --messages 40 --window 4) ;;
+    connections) bench_args=(--connections 2000 --rooms 400 --users 100 --idle-seconds 20) ;;
     *) bench_args=(--messages 10000 --clients 100 --warmup 5000) ;;
   esac
 fi
@@ -130,6 +132,13 @@ record() { # label round: appends the measured run's figures to figures.tsv
   python3 - "$result" "$1" "$2" <<'PY' >>"$work/figures.tsv"
 import json, sys
 result = json.load(open(sys.argv[1]))
+if result["scenario"] == "connections":
+    # Idle sessions: CPU per second while all sit idle (periodic work), by the connections open.
+    extra, idle = result["extra"], result["extra"]["idleCpu"]
+    jit = idle["threadCpuSeconds"].get("C CompilerThre", 0.0) * 1e3 / idle["seconds"]
+    cpu = idle["cpuMillisPerSecond"]
+    print(f'{sys.argv[2]}\t{sys.argv[3]}\t{extra["open"]}\t{cpu:.2f}\t0\t{sys.argv[1]}\t\t{cpu - jit:.2f}')
+    sys.exit(0)
 p = result["points"][-1]
 bad = p["lost"] + p["duplicates"] + p["outOfOrder"] + p["gaps"]
 archiver = ""
@@ -196,13 +205,16 @@ else
   done
 fi
 
-unit=$([ "$scenario" = rooms ] && echo message || echo delivery)
-units=$([ "$scenario" = rooms ] && echo messages || echo deliveries)
-echo "$scenario: build	round	$units/s	server µs/$unit	lost+dup+reordered	result	archiver µs/message	server µs/$unit without JIT"
+case "$scenario" in
+  rooms) rate=messages/s cost="µs/message" ;;
+  connections) rate="connections open" cost="ms of CPU per idle second" ;;
+  *) rate=deliveries/s cost="µs/delivery" ;;
+esac
+echo "$scenario: build	round	$rate	server $cost	lost+dup+reordered	result	archiver µs/message	server $cost without JIT"
 cat "$work/figures.tsv"
-python3 - "$work/figures.tsv" "$unit" "$units" <<'PY'
+python3 - "$work/figures.tsv" "$rate" "$cost" <<'PY'
 import statistics, sys
-unit, units = sys.argv[2], sys.argv[3]
+rate, cost = sys.argv[2], sys.argv[3]
 rows = [l.split("\t") for l in open(sys.argv[1]).read().splitlines()]
 med = {}
 for build in ("old", "new"):
@@ -211,7 +223,7 @@ for build in ("old", "new"):
     arch = [float(x[6]) for x in r if len(x) > 6 and x[6]]
     no_jit = statistics.median(float(x[7]) for x in r)
     med[build] += (no_jit,) + ((statistics.median(arch),) if arch else ())
-    print(f"median {build}: {med[build][0]:.0f} {units}/s, {med[build][1]:.2f} µs/{unit}"
+    print(f"median {build}: {med[build][0]:.0f} {rate}, {med[build][1]:.2f} {cost}"
           + f" ({no_jit:.2f} without the JIT's threads)"
           + (f", archiver {med[build][3]:.2f} µs/message" if arch else ""))
 # Each round's pair, side by side in time: the ratio within a pair does not carry the drift
@@ -223,12 +235,12 @@ for rnd in sorted({x[1] for x in rows}, key=int):
     if o and n:
         pairs.append(n[0] / o[0])
 if pairs:
-    print(f"per round, new/old CPU per {unit} without the JIT's threads: "
+    print(f"per round, new/old server {cost} without the JIT's threads: "
           + " ".join(f"{r:.2f}" for r in pairs)
           + f"; median {statistics.median(pairs):.2f}x, new cheaper in {sum(r < 1 for r in pairs)}"
           + f" of {len(pairs)}")
-print(f"new/old: {med['new'][0] / med['old'][0]:.2f}x {units}/s, "
-      f"{med['new'][1] / med['old'][1]:.2f}x CPU per {unit}, "
+print(f"new/old: {med['new'][0] / med['old'][0]:.2f}x {rate}, "
+      f"{med['new'][1] / med['old'][1]:.2f}x server {cost}, "
       f"{med['new'][2] / med['old'][2]:.2f}x without the JIT's threads"
       + (f", {med['new'][3] / med['old'][3]:.2f}x archiver CPU per message"
          if len(med['new']) > 3 and len(med['old']) > 3 else ""))

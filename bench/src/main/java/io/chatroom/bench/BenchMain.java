@@ -48,6 +48,7 @@ public final class BenchMain {
                          per member) --warmup 10 (per member, discarded) --servers 1 --users 100
                          --archiver http://localhost:8090 (CPU probe only)
               connections: --connections 10000 --rooms 100 --users 100 --settle 5
+                         --idle-seconds 10 (server CPU measured while all sit idle)
               archive:   --archiver http://localhost:8090 --messages 100000 --pause-archiver
               history:   --archiver http://localhost:8090 --rows 1000000 --requests 2000
                          --limit 200 --db-url jdbc:postgresql://127.0.0.1:5432/chatroom
@@ -83,6 +84,7 @@ public final class BenchMain {
                     "members",
                     "window",
                     "settle",
+                    "idle-seconds",
                     "histogram-lines",
                     "warmup",
                     "flow",

@@ -348,6 +348,12 @@ final class Scenarios {
         Thread.sleep(TimeUnit.SECONDS.toMillis(options.integer("settle", 5)));
         Map<String, Object> after = memory(probe);
         Console.out("after " + connections + " connections: " + after);
+        // What idle sessions and rooms cost in periodic work (heart-beats, re-syncs, presence and
+        // revocation checks): the server's CPU while nobody sends.
+        Map<String, Object> idleCpu =
+                IdleConnections.idleCpu(probe, options.integer("idle-seconds", 10));
+        Console.out("idle CPU: " + idleCpu);
+        extra.put("idleCpu", idleCpu);
         int open = idle.openCount();
         extra.put("connections", connections);
         extra.put("open", open);

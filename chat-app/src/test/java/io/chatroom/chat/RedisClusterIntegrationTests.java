@@ -12,6 +12,7 @@ import io.chatroom.testsupport.RedisCluster;
 import io.chatroom.testsupport.TestInfra;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -200,6 +201,92 @@ class RedisClusterIntegrationTests {
             sending.shutdownNow();
             watcher.close();
             sender.close();
+        }
+    }
+
+    /**
+     * The periodic re-sync reads every active room's counter in one MGET, which the cluster client
+     * splits by slot: a last message lost on pub/sub in rooms on every master still arrives.
+     */
+    @Test
+    @Order(1)
+    void lastMessagesLostOnPubSubInRoomsOnEveryMasterAreRepairedByTheReSync() {
+        Map<String, Integer> roomMasters = new LinkedHashMap<>();
+        for (int i = 0; new HashSet<>(roomMasters.values()).size() < MASTERS; i++) {
+            String room = "resync-" + i;
+            roomMasters.put(room, cluster.masterOf(keys.roomSeq(room)));
+        }
+        StompTestClient watcher = StompTestClient.connected(nodeB.wsUrl(), tokens.valid("watcher"));
+        try {
+            for (String room : roomMasters.keySet()) {
+                watcher.subscribeAndWait(room, "/topic/rooms/" + room, Map.of());
+            }
+            // Stored like an append, on the room's master, but never published.
+            roomMasters.forEach(
+                    (room, master) -> {
+                        String json =
+                                JSON.writeValueAsString(
+                                        new ChatMessage(
+                                                UUID.randomUUID().toString(),
+                                                room,
+                                                1,
+                                                "ghost",
+                                                "lost on pub/sub",
+                                                Instant.now()));
+                        assertThat(
+                                        cluster.cli(
+                                                        master,
+                                                        "eval",
+                                                        "local s = redis.call('INCR', KEYS[1])"
+                                                                + " redis.call('ZADD', KEYS[2], s,"
+                                                                + " ARGV[1]) return s",
+                                                        "2",
+                                                        keys.roomSeq(room),
+                                                        keys.roomWindow(room),
+                                                        json)
+                                                .trim())
+                                .isEqualTo("1");
+                    });
+            for (String room : roomMasters.keySet()) {
+                ChatMessage repaired = JSON.readValue(watcher.next(room).body(), ChatMessage.class);
+                assertThat(repaired.seq()).as(room).isEqualTo(1);
+                assertThat(repaired.text()).isEqualTo("lost on pub/sub");
+            }
+        } finally {
+            watcher.close();
+        }
+    }
+
+    /**
+     * The periodic revocation re-check asks Redis with one EXISTS over every open session's token
+     * (split by slot on a cluster): a logout whose publish was missed still closes the session.
+     */
+    @Test
+    @Order(1)
+    void aRevocationWhosePublishWasMissedClosesTheSessionOnACluster() {
+        List<String> tokenList = new ArrayList<>();
+        Set<Integer> masters = new HashSet<>();
+        for (int i = 0; masters.size() < MASTERS; i++) {
+            String token = tokens.valid("leaver-" + i);
+            tokenList.add(token);
+            masters.add(cluster.masterOf(keys.revokedToken(Tokens.tokenId(token))));
+        }
+        List<StompTestClient> sessions = new ArrayList<>();
+        try {
+            for (String token : tokenList) {
+                sessions.add(StompTestClient.connected(nodeA.wsUrl(), token));
+            }
+            String revoked = keys.revokedToken(Tokens.tokenId(tokenList.get(0)));
+            cluster.cli(cluster.masterOf(revoked), "set", revoked, "1", "EX", "3600");
+
+            StompTestClient leaver = sessions.get(0);
+            assertThat(leaver.closed).succeedsWithin(Duration.ofSeconds(10));
+            assertThat(leaver.nextControl().header("message")).isEqualTo("token revoked");
+            for (StompTestClient other : sessions.subList(1, sessions.size())) {
+                assertThat(other.closed).isNotDone();
+            }
+        } finally {
+            sessions.forEach(StompTestClient::close);
         }
     }
 

@@ -1,19 +1,28 @@
 package io.chatroom.chat.presence;
 
+import io.chatroom.chat.AsyncScripts;
 import io.chatroom.chat.ChatroomProperties;
 import io.chatroom.chat.RedisPubSub;
 import io.chatroom.chat.RedisScripts;
 import io.chatroom.chat.ServerIdentity;
 import io.chatroom.common.RedisKeys;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.dao.DataAccessException;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.core.script.DefaultRedisScript;
@@ -33,6 +42,8 @@ public class PresenceTracker {
     private static final String CHANGED = "changed";
 
     private final StringRedisTemplate redis;
+    private final AsyncScripts scripts;
+    private final long timeoutMillis;
     private final RedisPubSub pubSub;
     private final DefaultRedisScript<Long> touch;
     private final DefaultRedisScript<List> read;
@@ -45,12 +56,16 @@ public class PresenceTracker {
 
     PresenceTracker(
             StringRedisTemplate redis,
+            AsyncScripts scripts,
+            @Value("${spring.data.redis.timeout:2s}") Duration timeout,
             RedisPubSub pubSub,
             RedisKeys keys,
             ServerIdentity identity,
             ChatroomProperties properties,
             @Qualifier("chatTaskScheduler") TaskScheduler scheduler) {
         this.redis = redis;
+        this.scripts = scripts;
+        this.timeoutMillis = timeout.toMillis();
         this.pubSub = pubSub;
         this.touch = RedisScripts.load("scripts/presence-touch.lua", Long.class);
         this.read = RedisScripts.load("scripts/presence-read.lua", List.class);
@@ -120,26 +135,53 @@ public class PresenceTracker {
         return new ArrayList<>(users);
     }
 
+    /**
+     * Marks this server's members of every room present again. The rooms' scripts go out together
+     * and are awaited once, so a refresh costs one round trip, not one blocking call per room.
+     */
     void refresh() {
-        try {
-            for (Map.Entry<String, Map<String, Integer>> room : local.entrySet()) {
-                List<String> users = new ArrayList<>(room.getValue().keySet());
-                List<String> args = new ArrayList<>();
-                args.add(ttl);
-                for (String user : users) {
-                    args.add(user + "@" + serverId);
-                }
-                redis.execute(touch, List.of(keys.roomPresence(room.getKey())), args.toArray());
-                // A user who left while this refresh was writing must not linger until expiry.
-                for (String user : users) {
-                    if (!isLocal(room.getKey(), user)) {
-                        write(room.getKey(), user, false);
-                    }
-                }
+        Map<String, List<String>> refreshed = new LinkedHashMap<>();
+        List<CompletableFuture<?>> touches = new ArrayList<>();
+        byte[] ttlArg = ttl.getBytes(StandardCharsets.UTF_8);
+        for (Map.Entry<String, Map<String, Integer>> room : local.entrySet()) {
+            List<String> users = new ArrayList<>(room.getValue().keySet());
+            byte[][] args = new byte[users.size() + 1][];
+            args[0] = ttlArg;
+            for (int i = 0; i < users.size(); i++) {
+                args[i + 1] = (users.get(i) + "@" + serverId).getBytes(StandardCharsets.UTF_8);
             }
-        } catch (DataAccessException e) {
-            log.debug("presence refresh failed: {}", e.toString());
+            byte[][] key = {keys.roomPresence(room.getKey()).getBytes(StandardCharsets.UTF_8)};
+            touches.add(scripts.evaluate(touch, key, args).exceptionally(this::failed));
+            refreshed.put(room.getKey(), users);
         }
+        if (touches.isEmpty()) {
+            return;
+        }
+        try {
+            CompletableFuture.allOf(touches.toArray(CompletableFuture[]::new))
+                    .get(timeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        } catch (ExecutionException | TimeoutException e) {
+            log.debug("presence refresh failed: {}", e.toString());
+            return;
+        }
+        // A user who left while this refresh was writing must not linger until expiry.
+        refreshed.forEach(
+                (room, users) -> {
+                    for (String user : users) {
+                        if (!isLocal(room, user)) {
+                            write(room, user, false);
+                        }
+                    }
+                });
+    }
+
+    private List<Object> failed(Throwable failure) {
+        // The next refresh writes it again; entries outlive a few missed refreshes (ttl).
+        log.debug("presence refresh of a room failed: {}", failure.toString());
+        return null;
     }
 
     private synchronized boolean isLocal(String room, String user) {

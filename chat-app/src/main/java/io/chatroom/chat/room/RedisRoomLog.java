@@ -397,6 +397,29 @@ class RedisRoomLog implements RoomLog {
     }
 
     @Override
+    public long[] latestSeqs(List<String> rooms, long[] forwarded) {
+        // Floors before the read: every seq given out by then is at or below its counter, so a
+        // counter below one lost data; a seq forwarded after the read may pass the counter read.
+        long[] before = new long[rooms.size()];
+        List<String> counterKeys = new ArrayList<>(rooms.size());
+        for (int i = 0; i < before.length; i++) {
+            floors.note(rooms.get(i), forwarded[i]);
+            before[i] = floors.getOrZero(rooms.get(i));
+            counterKeys.add(keys.roomSeq(rooms.get(i)));
+        }
+        List<String> values = redis.opsForValue().multiGet(counterKeys);
+        long[] latest = new long[before.length];
+        for (int i = 0; i < latest.length; i++) {
+            String value = values == null ? null : values.get(i);
+            latest[i] = value == null ? 0 : Long.parseLong(value);
+            if (latest[i] > 0 && latest[i] < before[i]) {
+                latest[i] = latestSeq(rooms.get(i), 0);
+            }
+        }
+        return latest;
+    }
+
+    @Override
     public void forwarded(String room, long seq) {
         floors.note(room, seq);
     }

@@ -34,6 +34,15 @@ public interface RoomLog {
     long latestSeq(String room, long forwarded);
 
     /**
+     * The last seqs of several rooms (element {@code i} is {@code rooms.get(i)}'s), read in one
+     * batch for the periodic re-sync, after each room's {@code forwarded[i]}; like {@link
+     * #latestSeq}, a counter below a seq this server gave out before the read is raised first.
+     *
+     * @throws DataAccessException when the store cannot be reached
+     */
+    long[] latestSeqs(List<String> rooms, long[] forwarded);
+
+    /**
      * Tells the log that this server forwarded {@code seq} to its subscribers: it was given out and
      * is never given out again, whatever the store says later.
      */

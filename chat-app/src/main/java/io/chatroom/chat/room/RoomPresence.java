@@ -29,6 +29,9 @@ final class RoomPresence {
     private final Map<String, Subscriber> subscribers = new LinkedHashMap<>();
     private List<String> last;
 
+    /** Whether anyone subscribes; kept beside the map for the periodic re-sync's thread. */
+    private volatile boolean watched;
+
     private record Subscriber(String subscription, FrameTarget target) {}
 
     RoomPresence(String room, FrameSink sink, JsonMapper json) {
@@ -40,6 +43,11 @@ final class RoomPresence {
 
     boolean isEmpty() {
         return subscribers.isEmpty();
+    }
+
+    /** Like {@code !isEmpty()}, from any thread. */
+    boolean isWatched() {
+        return watched;
     }
 
     /**
@@ -58,6 +66,7 @@ final class RoomPresence {
         }
         Subscriber sub = new Subscriber(StompFrames.escape(subscriptionId), target);
         subscribers.put(key, sub);
+        watched = true;
         if (receiptId != null) {
             target.offer(StompFrames.receipt(receiptId));
         }
@@ -72,6 +81,7 @@ final class RoomPresence {
         boolean removed = subscribers.remove(key) != null;
         if (subscribers.isEmpty()) {
             last = null;
+            watched = false;
         }
         return removed;
     }

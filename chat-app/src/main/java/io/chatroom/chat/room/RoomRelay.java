@@ -9,14 +9,17 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -50,6 +53,7 @@ public class RoomRelay {
     private static final int CANCELLED = 2;
 
     private final Map<String, Room> rooms = new ConcurrentHashMap<>();
+    private final AtomicBoolean syncing = new AtomicBoolean();
     private final RoomLog roomLog;
     private final PresenceTracker presence;
     private final FrameSink sink;
@@ -170,9 +174,9 @@ public class RoomRelay {
             }
         }
 
-        void sync() {
+        void sync(long latest) {
             if (listening) {
-                stream.sync(queuedLive.get() > 0);
+                stream.sync(latest, queuedLive.get() > 0);
                 refreshPresence();
             }
         }
@@ -337,10 +341,59 @@ public class RoomRelay {
         return rooms.size();
     }
 
-    /** Re-syncs every active room with its counter and its presence. */
+    /**
+     * Re-syncs every active room with its counter and its presence, on a relay thread and one
+     * re-sync at a time: a slow Redis must neither pile re-syncs up nor hold the scheduler's
+     * threads.
+     */
     void syncAll() {
-        for (Room room : rooms.values()) {
-            room.executor.execute(room::sync);
+        if (!syncing.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            pool.execute(
+                    () -> {
+                        try {
+                            syncCounters();
+                        } finally {
+                            syncing.set(false);
+                        }
+                    });
+        } catch (RejectedExecutionException e) {
+            syncing.set(false);
+        }
+    }
+
+    /**
+     * The counters are read in one batch (not one blocking read per room on its executor); a room
+     * is handed to its executor only when its counter differs from where its stream stood before
+     * the read, or it has presence subscribers, so an idle room costs a key in one MGET.
+     */
+    private void syncCounters() {
+        List<Room> active = new ArrayList<>(rooms.values());
+        if (active.isEmpty()) {
+            return;
+        }
+        List<String> names = new ArrayList<>(active.size());
+        long[] cursors = new long[active.size()];
+        for (int i = 0; i < cursors.length; i++) {
+            Room room = active.get(i);
+            names.add(room.name);
+            cursors[i] = room.stream.cursor();
+        }
+        long[] latest;
+        try {
+            latest = roomLog.latestSeqs(names, cursors);
+        } catch (DataAccessException e) {
+            log.debug("re-sync of {} rooms failed: {}", names.size(), e.toString());
+            return;
+        }
+        for (int i = 0; i < cursors.length; i++) {
+            Room room = active.get(i);
+            long seq = latest[i];
+            if (seq != cursors[i] || room.presenceSubs.isWatched()) {
+                room.executor.execute(() -> room.sync(seq));
+            }
         }
     }
 

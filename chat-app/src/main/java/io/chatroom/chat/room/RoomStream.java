@@ -35,7 +35,12 @@ final class RoomStream {
     private final FrameSink sink;
     private final RelayMeters meters;
     private final Map<String, Subscriber> subscribers = new LinkedHashMap<>();
-    private long cursor;
+
+    /** The last seq forwarded; written on the room's executor, read by the periodic re-sync. */
+    private volatile long cursor;
+
+    /** A counter the last re-sync found ahead of the cursor; 0 when it was not. */
+    private long aheadAtLastSync;
 
     RoomStream(String room, RoomLog roomLog, FrameSink sink, RelayMeters meters) {
         this.room = room;
@@ -148,19 +153,26 @@ final class RoomStream {
     }
 
     /**
-     * Catches up with the room's counter: forwards what pub/sub lost at the end of a burst, and
-     * keeps the counter from falling behind what was forwarded. Skipped while live messages are
-     * queued for this room: their own gap check repairs what is missing, and a backlog longer than
-     * the window would otherwise be "repaired" from a window that no longer holds its start.
+     * Catches up with the room's counter, read by the periodic re-sync: forwards what pub/sub lost
+     * at the end of a burst. A counter ahead of the cursor is most often a message still on its way
+     * through pub/sub (the counter is read on another connection), so the gap is repaired only when
+     * the next re-sync finds the cursor still short of the counter this one saw: a lost last
+     * message arrives within two sync intervals, and no window is read for messages already on
+     * their way. Skipped while live messages are queued for this room: their own gap check repairs
+     * what is missing, and a backlog longer than the window would otherwise be "repaired" from a
+     * window that no longer holds its start.
      */
-    void sync(boolean liveQueued) {
-        try {
-            long latest = roomLog.latestSeq(room, cursor);
-            if (latest > cursor && !liveQueued) {
-                repair(latest);
+    void sync(long latest, boolean liveQueued) {
+        if (latest <= cursor) {
+            aheadAtLastSync = 0;
+        } else if (!liveQueued) {
+            if (aheadAtLastSync > cursor) {
+                if (repair(latest)) {
+                    aheadAtLastSync = 0;
+                }
+            } else {
+                aheadAtLastSync = latest;
             }
-        } catch (DataAccessException e) {
-            log.debug("re-sync of room {} failed: {}", room, e.toString());
         }
     }
 
@@ -170,6 +182,7 @@ final class RoomStream {
      * dropped as duplicates; each subscriber still gets every seq at most once.
      */
     void dataLost() {
+        aheadAtLastSync = 0;
         try {
             long latest = roomLog.latestSeq(room, cursor);
             if (latest > cursor) {

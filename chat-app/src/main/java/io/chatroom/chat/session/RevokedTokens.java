@@ -50,11 +50,19 @@ class RevokedTokens {
     /** The ids among {@code tokenIds} that are revoked, by Redis or by PostgreSQL. */
     Set<String> revokedAmong(Collection<String> tokenIds) {
         Set<String> revoked = new HashSet<>(revokedInDatabase(tokenIds));
+        List<String> unknown = tokenIds.stream().filter(id -> !revoked.contains(id)).toList();
         try {
-            for (String tokenId : tokenIds) {
-                if (!revoked.contains(tokenId)
-                        && Boolean.TRUE.equals(redis.hasKey(keys.revokedToken(tokenId)))) {
-                    revoked.add(tokenId);
+            // One EXISTS for all (split by slot on a cluster); one per token only if any is there.
+            Long inRedis =
+                    unknown.isEmpty()
+                            ? Long.valueOf(0)
+                            : redis.countExistingKeys(
+                                    unknown.stream().map(keys::revokedToken).toList());
+            if (inRedis != null && inRedis > 0) {
+                for (String tokenId : unknown) {
+                    if (Boolean.TRUE.equals(redis.hasKey(keys.revokedToken(tokenId)))) {
+                        revoked.add(tokenId);
+                    }
                 }
             }
         } catch (DataAccessException e) {

@@ -138,6 +138,17 @@ final class InMemoryRoomLog implements RoomLog {
     }
 
     @Override
+    public long[] latestSeqs(List<String> rooms, long[] forwarded) {
+        check();
+        // One thread, nothing given out meanwhile: the batch is one latestSeq per room.
+        long[] latest = new long[rooms.size()];
+        for (int i = 0; i < latest.length; i++) {
+            latest[i] = latestSeq(rooms.get(i), forwarded[i]);
+        }
+        return latest;
+    }
+
+    @Override
     public void forwarded(String room, long seq) {
         floors.merge(room, seq, Math::max);
     }

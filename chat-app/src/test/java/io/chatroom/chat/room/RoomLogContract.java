@@ -174,6 +174,27 @@ abstract class RoomLogContract {
     }
 
     @Test
+    void latestSeqsReadsSeveralRoomsAtOnceAndRaisesARolledBackCounter() {
+        String other = room + "-other";
+        String unused = room + "-unused";
+        appendMany(3);
+        append(other, "ann", "o1", "hello");
+        Object old = snapshot(room);
+        appendMany(2);
+
+        assertThat(log.latestSeqs(List.of(room, unused, other), new long[3]))
+                .containsExactly(5, 0, 1);
+
+        rollBack(room, old);
+        assertThat(log.latestSeqs(List.of(other, room), new long[2])).containsExactly(1, 5);
+        assertThat(append("after")).isEqualTo(6);
+
+        // A forwarded seq is a floor too: another server gave out up to 9 and this one saw it.
+        assertThat(log.latestSeqs(List.of(room), new long[] {9})).containsExactly(9);
+        assertThat(append("above")).isEqualTo(10);
+    }
+
+    @Test
     void aCounterBelowAForwardedSeqIsRaisedByLatestSeqAndTheNextAppendGoesAbove() {
         appendMany(3);
         // Another server gave out 4..10 and this one forwarded them; then the store rolled back.

@@ -40,6 +40,11 @@ class RoomStreamTests {
         return sent;
     }
 
+    /** One periodic re-sync of the stream, its counter read as the relay reads it. */
+    private void resync(RoomStream stream, String room) {
+        stream.sync(log.latestSeqs(List.of(room), new long[] {stream.cursor()})[0], false);
+    }
+
     private static List<Long> range(long from, long to) {
         return LongStream.rangeClosed(from, to).boxed().toList();
     }
@@ -79,16 +84,43 @@ class RoomStreamTests {
     }
 
     @Test
-    void syncForwardsWhatPubSubLostAtTheEndOfABurstButNotWhileLiveMessagesAreQueued() {
+    void syncForwardsWhatPubSubLostAtTheEndOfABurstOnceTheNextSyncStillMissesIt() {
         RoomStream stream = stream(ROOM);
         RecordingSink.Session alice = subscribe(stream, "alice", Replay.NONE);
         send(ROOM, 4);
 
-        stream.sync(true);
+        // Live messages queued: their own gap check repairs.
+        stream.sync(4, true);
+        stream.sync(4, true);
         assertThat(alice.seqs("s")).isEmpty();
 
-        stream.sync(false);
+        // First seen ahead: may still be on its way through pub/sub.
+        resync(stream, ROOM);
+        assertThat(alice.seqs("s")).isEmpty();
+
+        resync(stream, ROOM);
         assertThat(alice.seqs("s")).isEqualTo(range(1, 4));
+        assertThat(meters.gapRepairs().count()).isEqualTo(1);
+    }
+
+    @Test
+    void aMessageStillInFlightAtOneSyncArrivesLiveAndNoWindowIsRead() {
+        RoomStream stream = stream(ROOM);
+        RecordingSink.Session alice = subscribe(stream, "alice", Replay.NONE);
+        List<String> first = send(ROOM, 2);
+        resync(stream, ROOM);
+        first.forEach(stream::onLive);
+
+        // Busy: every sync finds the counter ahead by messages that then arrive live.
+        for (int i = 0; i < 5; i++) {
+            List<String> more = send(ROOM, 3);
+            resync(stream, ROOM);
+            more.forEach(stream::onLive);
+        }
+        resync(stream, ROOM);
+
+        assertThat(alice.seqs("s")).isEqualTo(range(1, 17));
+        assertThat(meters.gapRepairs().count()).isZero();
     }
 
     @Test
@@ -158,11 +190,12 @@ class RoomStreamTests {
 
         log.failing = true;
         stream.onLive(sent.get(4));
-        stream.sync(false);
+        stream.sync(5, false);
+        stream.sync(5, false);
         assertThat(alice.seqs("s")).containsExactly(1L);
 
         log.failing = false;
-        stream.sync(false);
+        resync(stream, ROOM);
         assertThat(alice.seqs("s")).isEqualTo(range(1, 5));
     }
 
@@ -190,7 +223,7 @@ class RoomStreamTests {
         send(ROOM, 4).forEach(stream::onLive);
 
         log.rollback(old);
-        stream.sync(false);
+        resync(stream, ROOM);
         List<String> after = send(ROOM, 2);
         after.forEach(stream::onLive);
 
@@ -255,7 +288,9 @@ class RoomStreamTests {
             }
         }
         Collections.shuffle(rooms, random);
-        rooms.forEach(room -> streams.get(room).sync(false));
+        // Two re-syncs: a counter ahead of the cursor is repaired when the second still finds it.
+        rooms.forEach(room -> resync(streams.get(room), room));
+        rooms.forEach(room -> resync(streams.get(room), room));
 
         for (String room : rooms) {
             assertThat(sessions.get(room).seqs("s"))

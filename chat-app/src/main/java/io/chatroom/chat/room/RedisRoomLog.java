@@ -72,6 +72,9 @@ class RedisRoomLog implements RoomLog {
     /** {@link #outcome}: the room's slot was moving, nothing was written; try again shortly. */
     private static final Appended SLOT_MOVING = new Appended(-2, false);
 
+    /** Counters read per MGET by the re-sync: no single command holds Redis long. */
+    private static final int KEYS_PER_READ = 1000;
+
     /** After a failed archive read, how long SENDs skip it (the counter alone numbers them). */
     private static final long ARCHIVE_RETRY_NANOS = TimeUnit.SECONDS.toNanos(10);
 
@@ -407,10 +410,19 @@ class RedisRoomLog implements RoomLog {
             before[i] = floors.getOrZero(rooms.get(i));
             counterKeys.add(keys.roomSeq(rooms.get(i)));
         }
-        List<String> values = redis.opsForValue().multiGet(counterKeys);
+        List<String> values = new ArrayList<>(counterKeys.size());
+        for (int from = 0; from < counterKeys.size(); from += KEYS_PER_READ) {
+            List<String> chunk =
+                    counterKeys.subList(from, Math.min(counterKeys.size(), from + KEYS_PER_READ));
+            List<String> read = redis.opsForValue().multiGet(chunk);
+            if (read == null) {
+                throw new IllegalStateException("MGET answered nothing outside a pipeline");
+            }
+            values.addAll(read);
+        }
         long[] latest = new long[before.length];
         for (int i = 0; i < latest.length; i++) {
-            String value = values == null ? null : values.get(i);
+            String value = values.get(i);
             latest[i] = value == null ? 0 : Long.parseLong(value);
             if (latest[i] > 0 && latest[i] < before[i]) {
                 latest[i] = latestSeq(rooms.get(i), 0);

@@ -6,6 +6,7 @@ import io.chatroom.chat.ChatroomProperties;
 import io.chatroom.chat.room.RoomLog.Appended;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -192,6 +193,27 @@ abstract class RoomLogContract {
         // A forwarded seq is a floor too: another server gave out up to 9 and this one saw it.
         assertThat(log.latestSeqs(List.of(room), new long[] {9})).containsExactly(9);
         assertThat(append("above")).isEqualTo(10);
+    }
+
+    @Test
+    void latestSeqsKeepsEachRoomInItsPlaceAcrossMoreRoomsThanOneReadTakes() {
+        List<String> rooms = new ArrayList<>();
+        for (int i = 0; i < 2_345; i++) {
+            rooms.add(room + "-" + i);
+        }
+        List<Integer> used = List.of(0, 999, 1_000, 2_001, 2_344);
+        for (int i : used) {
+            for (int n = 0; n <= i % 3; n++) {
+                append(rooms.get(i), "ann", "m" + n, "hello");
+            }
+        }
+
+        long[] latest = log.latestSeqs(rooms, new long[rooms.size()]);
+
+        assertThat(latest).hasSize(rooms.size());
+        for (int i = 0; i < latest.length; i++) {
+            assertThat(latest[i]).as(rooms.get(i)).isEqualTo(used.contains(i) ? i % 3 + 1 : 0);
+        }
     }
 
     @Test

@@ -164,8 +164,7 @@ public class PresenceTracker {
             Thread.currentThread().interrupt();
             return;
         } catch (ExecutionException | TimeoutException e) {
-            log.debug("presence refresh failed: {}", e.toString());
-            return;
+            log.debug("presence refresh incomplete: {}", e.toString());
         }
         // A user who left while this refresh was writing must not linger until expiry.
         refreshed.forEach(

@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -406,29 +407,41 @@ class RedisRoomLog implements RoomLog {
         long[] before = new long[rooms.size()];
         List<String> counterKeys = new ArrayList<>(rooms.size());
         for (int i = 0; i < before.length; i++) {
-            floors.note(rooms.get(i), forwarded[i]);
+            if (forwarded[i] > 0) {
+                floors.note(rooms.get(i), forwarded[i]);
+            }
             before[i] = floors.getOrZero(rooms.get(i));
             counterKeys.add(keys.roomSeq(rooms.get(i)));
         }
-        List<String> values = new ArrayList<>(counterKeys.size());
-        for (int from = 0; from < counterKeys.size(); from += KEYS_PER_READ) {
-            List<String> chunk =
-                    counterKeys.subList(from, Math.min(counterKeys.size(), from + KEYS_PER_READ));
-            List<String> read = redis.opsForValue().multiGet(chunk);
-            if (read == null) {
-                throw new IllegalStateException("MGET answered nothing outside a pipeline");
-            }
-            values.addAll(read);
-        }
         long[] latest = new long[before.length];
-        for (int i = 0; i < latest.length; i++) {
-            String value = values.get(i);
-            latest[i] = value == null ? 0 : Long.parseLong(value);
-            if (latest[i] > 0 && latest[i] < before[i]) {
-                latest[i] = latestSeq(rooms.get(i), 0);
+        Arrays.fill(latest, UNKNOWN);
+        for (int from = 0; from < counterKeys.size(); from += KEYS_PER_READ) {
+            int to = Math.min(counterKeys.size(), from + KEYS_PER_READ);
+            List<String> values;
+            try {
+                values = redis.opsForValue().multiGet(counterKeys.subList(from, to));
+            } catch (DataAccessException e) {
+                // This part stays unknown (a cluster master away fails the whole MGET); the rest
+                // are still read.
+                log.debug("re-sync read of {} rooms failed: {}", to - from, e.toString());
+                continue;
+            }
+            for (int i = from; values != null && i < to; i++) {
+                latest[i] = counter(rooms.get(i), values.get(i - from), before[i]);
             }
         }
         return latest;
+    }
+
+    /** A counter read by the re-sync, raised first if below the floor; UNKNOWN if unusable. */
+    private long counter(String room, String value, long floor) {
+        try {
+            long latest = value == null ? 0 : Long.parseLong(value);
+            return latest > 0 && latest < floor ? latestSeq(room, 0) : latest;
+        } catch (NumberFormatException | DataAccessException e) {
+            log.debug("re-sync of room {} skipped: {}", room, e.toString());
+            return UNKNOWN;
+        }
     }
 
     @Override

@@ -33,12 +33,15 @@ public interface RoomLog {
      */
     long latestSeq(String room, long forwarded);
 
+    /** {@link #latestSeqs}' answer for a room whose counter could not be read. */
+    long UNKNOWN = -1;
+
     /**
-     * The last seqs of several rooms (element {@code i} is {@code rooms.get(i)}'s), read in one
-     * batch for the periodic re-sync, after each room's {@code forwarded[i]}; like {@link
-     * #latestSeq}, a counter below a seq this server gave out before the read is raised first.
-     *
-     * @throws DataAccessException when the store cannot be reached
+     * The last seqs of several rooms (element {@code i} is {@code rooms.get(i)}'s), read in a few
+     * batches for the periodic re-sync, after each room's {@code forwarded[i]}; like {@link
+     * #latestSeq}, a counter below a seq this server gave out before the read is raised first. A
+     * room whose counter could not be read or raised (its part of the store did not answer) is
+     * {@link #UNKNOWN}; the others are still answered.
      */
     long[] latestSeqs(List<String> rooms, long[] forwarded);
 

@@ -174,9 +174,12 @@ public class RoomRelay {
             }
         }
 
+        /** A re-sync with the room's counter, or only its presence when that is unknown. */
         void sync(long latest) {
             if (listening) {
-                stream.sync(latest, queuedLive.get() > 0);
+                if (latest != RoomLog.UNKNOWN) {
+                    stream.sync(latest, queuedLive.get() > 0);
+                }
                 refreshPresence();
             }
         }
@@ -355,6 +358,9 @@ public class RoomRelay {
                     () -> {
                         try {
                             syncCounters();
+                        } catch (RuntimeException e) {
+                            // The next interval tries again; nothing else waits on this.
+                            log.warn("re-sync of the active rooms failed", e);
                         } finally {
                             syncing.set(false);
                         }
@@ -365,9 +371,11 @@ public class RoomRelay {
     }
 
     /**
-     * The counters are read in one batch (not one blocking read per room on its executor); a room
-     * is handed to its executor only when its counter differs from where its stream stood before
-     * the read, or it has presence subscribers, so an idle room costs a key in one MGET.
+     * The counters are read in batches (not one blocking read per room on its executor); a room is
+     * handed to its executor only when its counter differs from where its stream stood before the
+     * read, or it has presence subscribers, so an idle room costs a key in one MGET. A room whose
+     * counter is unknown this time (its Redis did not answer) waits for the next re-sync; its
+     * presence is still refreshed.
      */
     private void syncCounters() {
         List<Room> active = new ArrayList<>(rooms.values());
@@ -381,13 +389,7 @@ public class RoomRelay {
             names.add(room.name);
             cursors[i] = room.stream.cursor();
         }
-        long[] latest;
-        try {
-            latest = roomLog.latestSeqs(names, cursors);
-        } catch (DataAccessException e) {
-            log.debug("re-sync of {} rooms failed: {}", names.size(), e.toString());
-            return;
-        }
+        long[] latest = roomLog.latestSeqs(names, cursors);
         for (int i = 0; i < cursors.length; i++) {
             Room room = active.get(i);
             long seq = latest[i];

@@ -167,8 +167,10 @@ final class RoomStream {
             aheadAtLastSync = 0;
         } else if (!liveQueued) {
             if (aheadAtLastSync > cursor) {
-                if (repair(latest)) {
-                    aheadAtLastSync = 0;
+                // Only up to what the last re-sync saw: what this one counts first may still be
+                // on its way (or, with durable acks, waiting for its replicas).
+                if (repair(Math.min(latest, aheadAtLastSync))) {
+                    aheadAtLastSync = latest > cursor ? latest : 0;
                 }
             } else {
                 aheadAtLastSync = latest;

@@ -62,7 +62,7 @@ class RevokedTokens {
                         unknown.subList(from, Math.min(unknown.size(), from + KEYS_PER_CHECK));
                 Long inRedis =
                         redis.countExistingKeys(chunk.stream().map(keys::revokedToken).toList());
-                if (inRedis != null && inRedis > 0) {
+                if (inRedis == null || inRedis > 0) {
                     for (String tokenId : chunk) {
                         if (Boolean.TRUE.equals(redis.hasKey(keys.revokedToken(tokenId)))) {
                             revoked.add(tokenId);

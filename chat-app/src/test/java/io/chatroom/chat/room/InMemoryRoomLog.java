@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -139,9 +140,12 @@ final class InMemoryRoomLog implements RoomLog {
 
     @Override
     public long[] latestSeqs(List<String> rooms, long[] forwarded) {
-        check();
-        // One thread, nothing given out meanwhile: the batch is one latestSeq per room.
         long[] latest = new long[rooms.size()];
+        if (failing) {
+            Arrays.fill(latest, UNKNOWN);
+            return latest;
+        }
+        // One thread, nothing given out meanwhile: the batch is one latestSeq per room.
         for (int i = 0; i < latest.length; i++) {
             latest[i] = latestSeq(rooms.get(i), forwarded[i]);
         }

@@ -104,6 +104,40 @@ class RoomStreamTests {
     }
 
     @Test
+    void aRepairStopsAtWhatThePreviousSyncSawSoMessagesCountedSinceStillArriveLive() {
+        RoomStream stream = stream(ROOM);
+        RecordingSink.Session alice = subscribe(stream, "alice", Replay.NONE);
+        send(ROOM, 4);
+        resync(stream, ROOM);
+        // Two more are counted, their pub/sub messages still on the way.
+        List<String> inFlight = send(ROOM, 2);
+
+        resync(stream, ROOM);
+        assertThat(alice.seqs("s")).isEqualTo(range(1, 4));
+
+        inFlight.forEach(stream::onLive);
+        assertThat(alice.seqs("s")).isEqualTo(range(1, 6));
+        assertThat(meters.duplicates().count()).isZero();
+        assertThat(meters.gapRepairs().count()).isEqualTo(1);
+    }
+
+    @Test
+    void aStoreThatDoesNotAnswerGivesUnknownCountersAndLaterReSyncsStillRepair() {
+        RoomStream stream = stream(ROOM);
+        RecordingSink.Session alice = subscribe(stream, "alice", Replay.NONE);
+        send(ROOM, 3);
+        log.failing = true;
+
+        assertThat(log.latestSeqs(List.of(ROOM, "other"), new long[2]))
+                .containsExactly(RoomLog.UNKNOWN, RoomLog.UNKNOWN);
+
+        log.failing = false;
+        resync(stream, ROOM);
+        resync(stream, ROOM);
+        assertThat(alice.seqs("s")).isEqualTo(range(1, 3));
+    }
+
+    @Test
     void aMessageStillInFlightAtOneSyncArrivesLiveAndNoWindowIsRead() {
         RoomStream stream = stream(ROOM);
         RecordingSink.Session alice = subscribe(stream, "alice", Replay.NONE);

@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -62,6 +63,11 @@ public class RoomRelay {
     private final JsonMapper json;
     private final Executor pool;
     private final Duration subscribeTimeout;
+    private final TaskScheduler scheduler;
+
+    /** How long after a re-sync found a room ahead of its cursor the room is checked again. */
+    private final Duration confirmAfter;
+
     private final RelayMeters meters;
 
     RoomRelay(
@@ -87,6 +93,8 @@ public class RoomRelay {
         Gauge.builder("chatroom.rooms.active", rooms, Map::size)
                 .description("rooms with a subscriber on this server")
                 .register(meters);
+        this.scheduler = scheduler;
+        this.confirmAfter = properties.relay().syncInterval().dividedBy(4);
         scheduler.scheduleWithFixedDelay(this::syncAll, properties.relay().syncInterval());
     }
 
@@ -171,6 +179,13 @@ public class RoomRelay {
                 presenceSubs.update(presence.users(name));
             } catch (DataAccessException e) {
                 log.debug("presence read of room {} failed: {}", name, e.toString());
+            }
+        }
+
+        /** The second look at a counter the re-sync found ahead of the cursor. */
+        void recheck(long latest) {
+            if (listening) {
+                stream.sync(latest, queuedLive.get() > 0);
             }
         }
 
@@ -395,6 +410,14 @@ public class RoomRelay {
             long seq = latest[i];
             if (seq != cursors[i] || room.presenceSubs.isWatched()) {
                 room.executor.execute(() -> room.sync(seq));
+            }
+            if (seq != RoomLog.UNKNOWN && seq > cursors[i]) {
+                // The stream repairs a counter seen ahead twice; the second look comes soon, so a
+                // message pub/sub lost (or, with durable acks, never published after a failed
+                // WAIT) waits a fraction of the interval, not a whole one more.
+                scheduler.schedule(
+                        () -> room.executor.execute(() -> room.recheck(seq)),
+                        Instant.now().plus(confirmAfter));
             }
         }
     }

@@ -156,11 +156,11 @@ final class RoomStream {
      * Catches up with the room's counter, read by the periodic re-sync: forwards what pub/sub lost
      * at the end of a burst. A counter ahead of the cursor is most often a message still on its way
      * through pub/sub (the counter is read on another connection), so the gap is repaired only when
-     * the next re-sync finds the cursor still short of the counter this one saw: a lost last
-     * message arrives within two sync intervals, and no window is read for messages already on
-     * their way. Skipped while live messages are queued for this room: their own gap check repairs
-     * what is missing, and a backlog longer than the window would otherwise be "repaired" from a
-     * window that no longer holds its start.
+     * a second look (the relay's, a quarter interval later, or the next re-sync) finds the cursor
+     * still short of the counter the first one saw, and only up to that: no window is read for
+     * messages already on their way. Skipped while live messages are queued for this room: their
+     * own gap check repairs what is missing, and a backlog longer than the window would otherwise
+     * be "repaired" from a window that no longer holds its start.
      */
     void sync(long latest, boolean liveQueued) {
         if (latest <= cursor) {

@@ -26,7 +26,8 @@
 # a minute or two apart instead of several, so the machine's drift between them (CPU per message
 # moves by up to 1.5x within an hour here) shrinks, and more rounds fit. Chat-apps only (no
 # archivers); the idle app beside a measured run does its periodic work only, and its CPU is not
-# counted.
+# counted. In this mode a rooms run also reports the local Redis server's CPU per message (nothing
+# else should use that Redis meanwhile): each chat-app loads the append script from its own jar.
 set -euo pipefail
 cd -P "$(dirname "$0")/.."
 
@@ -129,8 +130,8 @@ run_one() { # label jar round
 
 record() { # label round: appends the measured run's figures to figures.tsv
   result=$(grep -o "bench/results/$scenario-[0-9-]*\.json" "$work/bench-$1-$2.log" | tail -1)
-  python3 - "$result" "$1" "$2" <<'PY' >>"$work/figures.tsv"
-import json, sys
+  python3 - "$result" "$1" "$2" "$work/redis-$1-$2" "$(getconf CLK_TCK)" <<'PY' >>"$work/figures.tsv"
+import json, os, sys
 result = json.load(open(sys.argv[1]))
 if result["scenario"] == "connections":
     # Idle sessions: CPU per second while all sit idle (periodic work), by the connections open.
@@ -154,7 +155,11 @@ else:
 jit = (p.get("serverCpuSecondsByThread") or {}).get("C CompilerThre", 0.0)
 units = p["messages"] if result["scenario"] == "rooms" else p["delivered"]
 no_jit = cpu - jit * 1e6 / units if units else cpu
-print(f'{sys.argv[2]}\t{sys.argv[3]}\t{rate:.0f}\t{cpu:.2f}\t{bad}\t{sys.argv[1]}\t{archiver}\t{no_jit:.2f}')
+# Redis's CPU per message (ALTERNATE=1 rooms runs): the script, the publish, re-syncs, presence.
+redis = ""
+if result["scenario"] == "rooms" and os.path.exists(sys.argv[4]):
+    redis = f'{int(open(sys.argv[4]).read()) / int(sys.argv[5]) * 1e6 / p["messages"]:.2f}'
+print(f'{sys.argv[2]}\t{sys.argv[3]}\t{rate:.0f}\t{cpu:.2f}\t{bad}\t{sys.argv[1]}\t{archiver}\t{no_jit:.2f}\t{redis}')
 PY
 }
 
@@ -165,6 +170,12 @@ bench_on() { # label port tag [results dir]: one run against the app on that por
   "$java" -jar bench/target/bench.jar "$scenario" --coordinator http://localhost:9180 \
     --chat-server "http://localhost:$2" --pids "$2=${warm_pid[$1]}" --user-prefix "cmp$$-$3$1-" \
     --results "${4:-bench/results}" "${bench_args[@]}" >"$work/bench-$1-$3.log" 2>&1
+}
+
+redis_cpu_ticks() { # the local Redis server's CPU so far, in clock ticks
+  local pid
+  pid=$(redis-cli info server | tr -d '\r' | awk -F: '$1 == "process_id" {print $2}')
+  awk '{print $14 + $15}' "/proc/$pid/stat"
 }
 
 alternate() {
@@ -188,8 +199,12 @@ alternate() {
     local order=(old new)
     [ $((round % 2)) -eq 0 ] && order=(new old)
     for label in "${order[@]}"; do
+      local redis_before
+      redis_before=$(redis_cpu_ticks)
       bench_on "$label" "${port_of[$label]}" "$round" || {
         echo "bench failed for $label round $round:" >&2; tail -20 "$work/bench-$label-$round.log" >&2; exit 1; }
+      # Only this run uses Redis meanwhile (the other chat-app idles), so its CPU is this run's.
+      echo $(($(redis_cpu_ticks) - redis_before)) >"$work/redis-$label-$round"
       record "$label" "$round"
     done
   done
@@ -210,7 +225,7 @@ case "$scenario" in
   connections) rate="connections open" cost="ms of CPU per idle second" ;;
   *) rate=deliveries/s cost="µs/delivery" ;;
 esac
-echo "$scenario: build	round	$rate	server $cost	lost+dup+reordered	result	archiver µs/message	server $cost without JIT"
+echo "$scenario: build	round	$rate	server $cost	lost+dup+reordered	result	archiver µs/message	server $cost without JIT	Redis µs/message"
 cat "$work/figures.tsv"
 python3 - "$work/figures.tsv" "$rate" "$cost" <<'PY'
 import statistics, sys
@@ -239,6 +254,15 @@ if pairs:
           + " ".join(f"{r:.2f}" for r in pairs)
           + f"; median {statistics.median(pairs):.2f}x, new cheaper in {sum(r < 1 for r in pairs)}"
           + f" of {len(pairs)}")
+redis = {b: {x[1]: float(x[8]) for x in rows if x[0] == b and len(x) > 8 and x[8]} for b in ("old", "new")}
+rounds = [r for r in redis["old"] if r in redis["new"]]
+if rounds:
+    ratios = [redis["new"][r] / redis["old"][r] for r in rounds]
+    print(f"Redis µs/message: median old {statistics.median(redis['old'].values()):.2f}, "
+          f"new {statistics.median(redis['new'].values()):.2f}; per round new/old "
+          + " ".join(f"{r:.2f}" for r in ratios)
+          + f"; median {statistics.median(ratios):.2f}x, new cheaper in {sum(r < 1 for r in ratios)}"
+          + f" of {len(ratios)}")
 print(f"new/old: {med['new'][0] / med['old'][0]:.2f}x {rate}, "
       f"{med['new'][1] / med['old'][1]:.2f}x server {cost}, "
       f"{med['new'][2] / med['old'][2]:.2f}x without the JIT's threads"

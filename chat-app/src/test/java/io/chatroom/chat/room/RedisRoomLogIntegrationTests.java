@@ -9,11 +9,17 @@ import io.chatroom.common.RedisKeys;
 import io.chatroom.testsupport.TestInfra;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,6 +38,7 @@ import org.springframework.context.annotation.Import;
 import org.springframework.data.redis.core.Cursor;
 import org.springframework.data.redis.core.ScanOptions;
 import org.springframework.data.redis.core.StringRedisTemplate;
+import org.springframework.data.redis.core.script.DefaultRedisScript;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
 
 /**
@@ -137,6 +144,60 @@ class RedisRoomLogIntegrationTests extends RoomLogContract {
     }
 
     /** The room's counter, window and client message ids. */
+    /**
+     * The append script turns Redis's {@code TIME} into {@code sentAt} with its own date
+     * arithmetic: run that part of the script on given instants (leap days, century years, the ends
+     * of days and years, and a spread of others up to the year 2400) and compare it with java.time.
+     */
+    @Test
+    void theAppendScriptsSentAtIsTheIsoInstantOfRedisTimeToTheMillisecond() throws Exception {
+        String script;
+        try (var in = RedisRoomLog.class.getResourceAsStream("/scripts/append-message.lua")) {
+            script = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        String time = "local now = redis.call('TIME')";
+        String dateOnly =
+                script.substring(script.indexOf(time), script.indexOf("local json"))
+                                .replace(time, "local now = {ARGV[1], ARGV[2]}")
+                        + "return sentAt";
+        DefaultRedisScript<String> sentAt = new DefaultRedisScript<>(dateOnly, String.class);
+        List<Instant> instants =
+                new ArrayList<>(
+                        Stream.of(
+                                        "1970-01-01T00:00:00.000Z",
+                                        "1999-12-31T23:59:59.999Z",
+                                        "2000-02-29T12:00:00.500Z",
+                                        "2000-03-01T00:00:00.000Z",
+                                        "2024-02-29T23:59:59.999Z",
+                                        "2026-12-31T23:59:59.999Z",
+                                        "2100-02-28T23:59:59.999Z",
+                                        "2100-03-01T00:00:00.000Z",
+                                        "2400-02-29T00:00:00.001Z")
+                                .map(Instant::parse)
+                                .toList());
+        DateTimeFormatter millis =
+                DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'")
+                        .withZone(ZoneOffset.UTC);
+        Random random = new Random(42);
+        long year2400 = Instant.parse("2400-01-01T00:00:00Z").getEpochSecond();
+        for (int i = 0; i < 500; i++) {
+            instants.add(
+                    Instant.ofEpochSecond(
+                            random.nextLong(year2400), random.nextInt(1_000_000) * 1_000L));
+        }
+        for (Instant instant : instants) {
+            long micros = instant.getNano() / 1_000;
+            assertThat(
+                            redis.execute(
+                                    sentAt,
+                                    List.of(),
+                                    Long.toString(instant.getEpochSecond()),
+                                    Long.toString(micros)))
+                    .as("%s", instant)
+                    .isEqualTo(millis.format(instant));
+        }
+    }
+
     private static List<String> roomKeys(String room) {
         return scan(keys.roomSeq(room).replaceFirst(":seq$", ":*"));
     }

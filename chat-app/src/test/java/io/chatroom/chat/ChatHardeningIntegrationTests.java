@@ -472,6 +472,34 @@ class ChatHardeningIntegrationTests {
         assertThat(ack(other)).isEqualTo(6);
     }
 
+    /**
+     * The same with a subscriber on that server first: starting the subscription reads the room's
+     * counter, and must not note "nothing forwarded yet" as a known floor of 0 that would spare the
+     * first SEND its look at the archive (it took seq 3 again here).
+     */
+    @Test
+    void aSubscriptionFirstDoesNotSpareTheFirstSendOfAServerNewToTheRoomItsArchiveFloor() {
+        String room = "rollback-cold-subscribed";
+        StompTestClient first = client(nodeA, "cold-sub-first");
+        for (int i = 1; i <= 2; i++) {
+            first.send("/app/rooms/" + room, body("m" + i));
+            assertThat(ack(first)).isEqualTo(i);
+        }
+        Map<String, byte[]> snapshot = dump(room);
+        for (int i = 3; i <= 5; i++) {
+            first.send("/app/rooms/" + room, body("m" + i));
+            assertThat(ack(first)).isEqualTo(i);
+        }
+        archive(room, 5);
+
+        restore(snapshot);
+        StompTestClient other = client(nodeB, "cold-sub-other");
+        other.subscribeAndWait("room", "/topic/rooms/" + room, Map.of());
+        other.send("/app/rooms/" + room, body("from a subscriber new to the room"));
+
+        assertThat(ack(other)).isEqualTo(6);
+    }
+
     /** What the archiver would have written: the room's rows up to {@code upTo}. */
     private static void archive(String room, long upTo) {
         JdbcTemplate jdbc = nodeB.context.getBean(JdbcTemplate.class);

@@ -386,7 +386,11 @@ class RedisRoomLog implements RoomLog {
 
     @Override
     public long latestSeq(String room, long forwarded) {
-        floors.note(room, forwarded);
+        if (forwarded > 0) {
+            // 0 is "nothing forwarded yet", not a known floor: noted, it would spare the room's
+            // first SEND its look at the archive's max(seq) and let an older counter reuse seqs.
+            floors.note(room, forwarded);
+        }
         String value = redis.opsForValue().get(keys.roomSeq(room));
         long latest = value == null ? 0 : Long.parseLong(value);
         long floor = floors.getOrZero(room);

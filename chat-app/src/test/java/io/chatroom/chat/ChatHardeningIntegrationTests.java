@@ -453,19 +453,7 @@ class ChatHardeningIntegrationTests {
     @Test
     void aServerThatNeverSawTheRoomTakesItsFloorFromTheArchive() {
         String room = "rollback-cold";
-        StompTestClient first = client(nodeA, "cold-first");
-        for (int i = 1; i <= 2; i++) {
-            first.send("/app/rooms/" + room, body("m" + i));
-            assertThat(ack(first)).isEqualTo(i);
-        }
-        Map<String, byte[]> snapshot = dump(room);
-        for (int i = 3; i <= 5; i++) {
-            first.send("/app/rooms/" + room, body("m" + i));
-            assertThat(ack(first)).isEqualTo(i);
-        }
-        archive(room, 5);
-
-        restore(snapshot);
+        rollBackBelowFiveAckedAndArchived(room);
         StompTestClient other = client(nodeB, "cold-other");
         other.send("/app/rooms/" + room, body("from a server that never saw the room"));
 
@@ -474,13 +462,44 @@ class ChatHardeningIntegrationTests {
 
     /**
      * The same with a subscriber on that server first: starting the subscription reads the room's
-     * counter, and must not note "nothing forwarded yet" as a known floor of 0 that would spare the
-     * first SEND its look at the archive (it took seq 3 again here).
+     * counter, and that read must not count as a floor that spares the first SEND its look at the
+     * archive (it took seq 3 again).
      */
     @Test
     void aSubscriptionFirstDoesNotSpareTheFirstSendOfAServerNewToTheRoomItsArchiveFloor() {
         String room = "rollback-cold-subscribed";
-        StompTestClient first = client(nodeA, "cold-sub-first");
+        rollBackBelowFiveAckedAndArchived(room);
+        StompTestClient other = client(nodeB, "cold-sub-other");
+        other.subscribeAndWait("room", "/topic/rooms/" + room, Map.of());
+        other.send("/app/rooms/" + room, body("from a subscriber new to the room"));
+
+        assertThat(ack(other)).isEqualTo(6);
+    }
+
+    /**
+     * And with re-syncs between the subscription and the SEND: the re-sync passes the room's
+     * cursor, which came from the counter, not from a message forwarded (it took seq 3 again as
+     * well).
+     */
+    @Test
+    void reSyncsOfASubscriptionDoNotSpareTheFirstSendOfAServerNewToTheRoomItsArchiveFloor() {
+        String room = "rollback-cold-resynced";
+        rollBackBelowFiveAckedAndArchived(room);
+        StompTestClient other = client(nodeB, "cold-resync-other");
+        other.subscribeAndWait("room", "/topic/rooms/" + room, Map.of());
+        // Three re-sync intervals of the tests' 500 ms: the room is re-synced at least twice.
+        await().pollDelay(Duration.ofMillis(1_600)).until(() -> true);
+        other.send("/app/rooms/" + room, body("from a subscriber new to the room"));
+
+        assertThat(ack(other)).isEqualTo(6);
+    }
+
+    /**
+     * Seqs 1..5 acked through node A and archived, then the room's counter and window rolled back
+     * to where they were after seq 2, as a restart from an older snapshot leaves them.
+     */
+    private void rollBackBelowFiveAckedAndArchived(String room) {
+        StompTestClient first = client(nodeA, room + "-first");
         for (int i = 1; i <= 2; i++) {
             first.send("/app/rooms/" + room, body("m" + i));
             assertThat(ack(first)).isEqualTo(i);
@@ -491,13 +510,7 @@ class ChatHardeningIntegrationTests {
             assertThat(ack(first)).isEqualTo(i);
         }
         archive(room, 5);
-
         restore(snapshot);
-        StompTestClient other = client(nodeB, "cold-sub-other");
-        other.subscribeAndWait("room", "/topic/rooms/" + room, Map.of());
-        other.send("/app/rooms/" + room, body("from a subscriber new to the room"));
-
-        assertThat(ack(other)).isEqualTo(6);
     }
 
     /** What the archiver would have written: the room's rows up to {@code upTo}. */

@@ -222,7 +222,7 @@ class RedisRoomLog implements RoomLog {
                             })
                     .thenCompose(v -> attempt(append, attempt));
         }
-        Long known = floors.get(append.room);
+        Long known = floors.archiveChecked(append.room);
         CompletableFuture<Long> floor =
                 known != null
                         ? CompletableFuture.completedFuture(known)
@@ -330,26 +330,26 @@ class RedisRoomLog implements RoomLog {
     }
 
     /**
-     * The highest seq known to be given out in the room: remembered by this server, else (first
-     * message of the room since this server started) the archive's high-water mark.
+     * The highest seq known to be given out in the room: remembered by this server once it has read
+     * the archive for the room, else the higher of what it remembers and the archive's high-water
+     * mark (the first message of the room since this server started, or since Redis alone told it).
      */
     private long floor(String room, String clientMessageId) {
-        Long known = floors.get(room);
+        Long known = floors.archiveChecked(room);
         if (known != null) {
             return known;
         }
         if (System.nanoTime() - archiveFailedAt < ARCHIVE_RETRY_NANOS) {
             // PostgreSQL just failed: do not make every SEND wait for its timeout again.
-            return 0;
+            return floors.getOrZero(room);
         }
         try {
-            long archived = archivedMaxSeq(room, clientMessageId);
-            floors.note(room, archived);
-            return archived;
+            floors.noteArchived(room, archivedMaxSeq(room, clientMessageId));
+            return floors.getOrZero(room);
         } catch (ChatException e) {
-            // The counter is there and usually right; check the archive with a later message.
+            // The counter is there and usually right; a later SEND of the room reads the archive.
             archiveFailedAt = System.nanoTime();
-            return 0;
+            return floors.getOrZero(room);
         }
     }
 
@@ -386,11 +386,7 @@ class RedisRoomLog implements RoomLog {
 
     @Override
     public long latestSeq(String room, long forwarded) {
-        if (forwarded > 0) {
-            // 0 is "nothing forwarded yet", not a known floor: noted, it would spare the room's
-            // first SEND its look at the archive's max(seq) and let an older counter reuse seqs.
-            floors.note(room, forwarded);
-        }
+        floors.note(room, forwarded);
         String value = redis.opsForValue().get(keys.roomSeq(room));
         long latest = value == null ? 0 : Long.parseLong(value);
         long floor = floors.getOrZero(room);
@@ -411,9 +407,7 @@ class RedisRoomLog implements RoomLog {
         long[] before = new long[rooms.size()];
         List<String> counterKeys = new ArrayList<>(rooms.size());
         for (int i = 0; i < before.length; i++) {
-            if (forwarded[i] > 0) {
-                floors.note(rooms.get(i), forwarded[i]);
-            }
+            floors.note(rooms.get(i), forwarded[i]);
             before[i] = floors.getOrZero(rooms.get(i));
             counterKeys.add(keys.roomSeq(rooms.get(i)));
         }

@@ -338,9 +338,9 @@ class RestartFence implements DisposableBean {
 
     /**
      * Raises every counter this server knows to its floor; returns how many were behind. A missing
-     * counter (Redis came back empty) is seeded with the higher of the floor and the archive's
-     * {@code max(seq)}, as a SEND would seed it, but before anyone numbers a message: the next SEND
-     * of a server that knows less would seed it lower.
+     * counter (Redis came back empty) is seeded with the floor at once and then raised to the
+     * archive's {@code max(seq)} if that is higher, as a SEND would seed it, but before anyone
+     * numbers a message: the next SEND of a server that knows less would seed it lower.
      */
     private int raiseAll() {
         SeqCounters.Raised raised =
@@ -353,24 +353,34 @@ class RestartFence implements DisposableBean {
     }
 
     private void seed(List<Map.Entry<String, Long>> missing) {
+        // From the floors first, at once: waiting for PostgreSQL (up to its connection timeout,
+        // longer than the grace) would let another server's first SEND seed the counter from
+        // what it knows, below this server's acked messages not yet archived.
+        counters.raise(SeqCounters.Missing.SEED, missing);
         Map<String, Long> archived;
         try {
             archived = counters.archivedMaxSeqs(missing.stream().map(Map.Entry::getKey).toList());
         } catch (DataAccessException e) {
-            // Each room's first SEND seeds its counter from the archive then, as without a fence.
+            // A server's first SEND of a room still passes the archive's max(seq) once PostgreSQL
+            // answers (SeqFloors), raising the counter past anything archived that no floor holds.
             log.warn(
-                    "cannot read the archive to seed {} missing room counters: {}",
+                    "seeded {} room counters Redis no longer had from this server's floors; cannot"
+                            + " read the archive to raise them further: {}",
                     missing.size(),
                     e.toString());
             return;
         }
-        List<Map.Entry<String, Long>> seeds = new ArrayList<>(missing.size());
+        List<Map.Entry<String, Long>> higher = new ArrayList<>();
         for (Map.Entry<String, Long> floor : missing) {
-            String room = floor.getKey();
-            seeds.add(Map.entry(room, Math.max(floor.getValue(), archived.getOrDefault(room, 0L))));
+            long archive = archived.getOrDefault(floor.getKey(), 0L);
+            if (archive > floor.getValue()) {
+                higher.add(Map.entry(floor.getKey(), archive));
+            }
         }
-        counters.raise(SeqCounters.Missing.SEED, seeds);
-        log.warn("seeded {} room counters Redis no longer had", seeds.size());
+        if (!higher.isEmpty()) {
+            counters.raise(SeqCounters.Missing.SEED, higher);
+        }
+        log.warn("seeded {} room counters Redis no longer had", missing.size());
     }
 
     private void loadAppendScript() {

@@ -7,12 +7,18 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
- * Per room, the highest seq this server knows was given out. Bounded: the rooms used least recently
- * are forgotten, and a forgotten room's floor is read from the archive again.
+ * Per room, the highest seq this server knows was given out, and whether that includes the
+ * archive's {@code max(seq)}. A floor learnt from Redis alone (a counter read when a subscription
+ * starts or at a re-sync, a forwarded message, an append answered while PostgreSQL was away) can be
+ * below what the archive holds when Redis came back with older data, so a room's SENDs read the
+ * archive until one read of it succeeded. Bounded: the rooms used least recently are forgotten, and
+ * a forgotten room's floor is read from the archive again.
  */
 @Component
 final class SeqFloors {
-    private final Map<String, Long> floors;
+    private record Floor(long seq, boolean archiveChecked) {}
+
+    private final Map<String, Floor> floors;
 
     @Autowired
     SeqFloors(ChatroomProperties properties) {
@@ -23,29 +29,53 @@ final class SeqFloors {
         this.floors =
                 new LinkedHashMap<>(16, 0.75f, true) {
                     @Override
-                    protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+                    protected boolean removeEldestEntry(Map.Entry<String, Floor> eldest) {
                         return size() > maxRooms;
                     }
                 };
     }
 
-    /** The room's floor, or null when this server does not know the room (any more). */
-    synchronized Long get(String room) {
-        return floors.get(room);
+    /**
+     * The room's floor if it includes the archive's {@code max(seq)}; null when this server has not
+     * read the archive for the room (or forgot the room): the caller reads it then.
+     */
+    synchronized Long archiveChecked(String room) {
+        Floor floor = floors.get(room);
+        return floor != null && floor.archiveChecked() ? floor.seq() : null;
     }
 
     synchronized long getOrZero(String room) {
-        Long floor = floors.get(room);
-        return floor == null ? 0 : floor;
+        Floor floor = floors.get(room);
+        return floor == null ? 0 : floor.seq();
     }
 
-    /** Raises the room's floor to at least {@code seq}. */
+    /**
+     * Raises the room's floor to at least {@code seq}, a seq seen given out; 0 or less says nothing
+     * and is ignored.
+     */
     synchronized void note(String room, long seq) {
-        floors.merge(room, seq, Math::max);
+        if (seq <= 0) {
+            return;
+        }
+        Floor floor = floors.get(room);
+        if (floor == null) {
+            floors.put(room, new Floor(seq, false));
+        } else if (floor.seq() < seq) {
+            floors.put(room, new Floor(seq, floor.archiveChecked()));
+        }
+    }
+
+    /** Raises the room's floor to at least the archive's {@code max(seq)}, just read (0: none). */
+    synchronized void noteArchived(String room, long archivedMaxSeq) {
+        Floor floor = floors.get(room);
+        long seq = floor == null ? archivedMaxSeq : Math.max(floor.seq(), archivedMaxSeq);
+        floors.put(room, new Floor(seq, true));
     }
 
     /** A copy of every floor known, for raising them all in a Redis that came back. */
     synchronized Map<String, Long> all() {
-        return new LinkedHashMap<>(floors);
+        Map<String, Long> all = new LinkedHashMap<>();
+        floors.forEach((room, floor) -> all.put(room, floor.seq()));
+        return all;
     }
 }

@@ -467,31 +467,36 @@ class ChatHardeningIntegrationTests {
      */
     @Test
     void aSubscriptionFirstDoesNotSpareTheFirstSendOfAServerNewToTheRoomItsArchiveFloor() {
-        String room = "rollback-cold-subscribed";
-        rollBackBelowFiveAckedAndArchived(room);
-        StompTestClient other = client(nodeB, "cold-sub-other");
-        other.subscribeAndWait("room", "/topic/rooms/" + room, Map.of());
-        other.send("/app/rooms/" + room, body("from a subscriber new to the room"));
-
-        assertThat(ack(other)).isEqualTo(6);
+        assertThat(firstSendOfASubscriberNewToTheRoom("rollback-cold-subscribed", Duration.ZERO))
+                .isEqualTo(6);
     }
 
     /**
      * And with re-syncs between the subscription and the SEND: the re-sync passes the room's
      * cursor, which came from the counter, not from a message forwarded (it took seq 3 again as
-     * well).
+     * well). Three re-sync intervals of the tests' 500 ms: the room is re-synced at least twice.
      */
     @Test
     void reSyncsOfASubscriptionDoNotSpareTheFirstSendOfAServerNewToTheRoomItsArchiveFloor() {
-        String room = "rollback-cold-resynced";
-        rollBackBelowFiveAckedAndArchived(room);
-        StompTestClient other = client(nodeB, "cold-resync-other");
-        other.subscribeAndWait("room", "/topic/rooms/" + room, Map.of());
-        // Three re-sync intervals of the tests' 500 ms: the room is re-synced at least twice.
-        await().pollDelay(Duration.ofMillis(1_600)).until(() -> true);
-        other.send("/app/rooms/" + room, body("from a subscriber new to the room"));
+        assertThat(
+                        firstSendOfASubscriberNewToTheRoom(
+                                "rollback-cold-resynced", Duration.ofMillis(1_600)))
+                .isEqualTo(6);
+    }
 
-        assertThat(ack(other)).isEqualTo(6);
+    /**
+     * After {@link #rollBackBelowFiveAckedAndArchived}, a client of node B subscribes, waits, then
+     * sends: the seq acked to it.
+     */
+    private long firstSendOfASubscriberNewToTheRoom(String room, Duration pause) {
+        rollBackBelowFiveAckedAndArchived(room);
+        StompTestClient other = client(nodeB, room + "-other");
+        other.subscribeAndWait("room", "/topic/rooms/" + room, Map.of());
+        if (!pause.isZero()) {
+            await().pollDelay(pause).until(() -> true);
+        }
+        other.send("/app/rooms/" + room, body("from a subscriber new to the room"));
+        return ack(other);
     }
 
     /**

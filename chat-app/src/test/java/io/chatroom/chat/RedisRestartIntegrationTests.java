@@ -37,6 +37,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.data.redis.core.StringRedisTemplate;
+import org.springframework.jdbc.core.JdbcTemplate;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -157,6 +158,53 @@ class RedisRestartIntegrationTests {
     void aRestartWithNothingOnDiskWhileTheKnowingServerLacksTheArchiveGivesNoSeqTwice()
             throws Exception {
         drill("wiped-no-archive", false, true);
+    }
+
+    /**
+     * Seqs only the archive holds: a server that gave out 6..8 died with Redis, which came back
+     * from a snapshot taken at 3, after the archiver had stored them. The survivor's floor (5) is
+     * below them, so its fence cannot raise the counter past them; it makes the survivor's next
+     * SEND of each room read the archive again, and that SEND numbers above it.
+     */
+    @Test
+    void aRestartFromAnOlderSnapshotMakesTheSurvivorReadTheArchiveAgain() throws Exception {
+        String room = "archive-only";
+        JdbcTemplate archive = nodeA.context.getBean(JdbcTemplate.class);
+        archive.execute("create schema if not exists archive");
+        archive.execute(
+                "create table if not exists archive.chat_message (room text not null,"
+                        + " seq bigint not null, primary key (room, seq))");
+        StompTestClient survivor = client(nodeA, "survivor");
+        Map<Long, String> acked = new ConcurrentHashMap<>();
+        AtomicInteger twice = new AtomicInteger();
+        Set<String> otherErrors = ConcurrentHashMap.newKeySet();
+        for (int i = 1; i <= 5; i++) {
+            if (i == 4) {
+                assertThat(redis.command("SAVE")).isEqualTo("+OK");
+                Files.copy(
+                        redisDir.resolve("dump.rdb"),
+                        redisDir.resolve("older.rdb"),
+                        StandardCopyOption.REPLACE_EXISTING);
+            }
+            send(survivor, room, "m" + i, acked, twice, otherErrors);
+        }
+        assertThat(acked.keySet()).containsExactlyInAnyOrder(1L, 2L, 3L, 4L, 5L);
+        for (long seq = 1; seq <= 8; seq++) {
+            archive.update("insert into archive.chat_message (room, seq) values (?, ?)", room, seq);
+        }
+        double restarts = restartsMet(nodeA);
+
+        redis.kill();
+        Files.copy(
+                redisDir.resolve("older.rdb"),
+                redisDir.resolve("dump.rdb"),
+                StandardCopyOption.REPLACE_EXISTING);
+        redis.startAgain();
+        await().atMost(WAIT).until(() -> restartsMet(nodeA) > restarts);
+        send(survivor, room, "after the restart", acked, twice, otherErrors);
+
+        assertThat(otherErrors).isEmpty();
+        assertThat(acked).containsEntry(9L, "after the restart");
     }
 
     /**

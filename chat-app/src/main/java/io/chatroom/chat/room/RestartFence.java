@@ -227,6 +227,7 @@ class RestartFence implements DisposableBean {
             waitMillis = until == null ? graceMillis : Long.parseLong(until) - now;
             int rewritten = rewriteRecent();
             int raised = raiseAll();
+            floors.recheckArchive();
             if (runId != null) {
                 restarts.increment();
                 log.warn(

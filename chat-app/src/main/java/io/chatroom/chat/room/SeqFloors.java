@@ -72,6 +72,15 @@ final class SeqFloors {
         floors.put(room, new Floor(seq, true));
     }
 
+    /**
+     * Keeps every floor but makes each room's next SEND read the archive again: after Redis came
+     * back with older data, the archive may hold seqs that no live server's floor does (a server
+     * that gave them out died with Redis).
+     */
+    synchronized void recheckArchive() {
+        floors.replaceAll((room, floor) -> new Floor(floor.seq(), false));
+    }
+
     /** A copy of every floor known, for raising them all in a Redis that came back. */
     synchronized Map<String, Long> all() {
         Map<String, Long> all = new LinkedHashMap<>();

@@ -35,6 +35,18 @@ class SeqFloorsTests {
     }
 
     @Test
+    void afterARedisRestartEveryRoomReadsTheArchiveAgainAndKeepsItsFloor() {
+        floors.noteArchived("a", 4);
+        floors.note("b", 6);
+        floors.recheckArchive();
+
+        assertThat(floors.archiveChecked("a")).isNull();
+        assertThat(floors.all()).isEqualTo(Map.of("a", 4L, "b", 6L));
+        floors.noteArchived("a", 2);
+        assertThat(floors.archiveChecked("a")).isEqualTo(4);
+    }
+
+    @Test
     void anEmptyArchiveIsAKnownFloorOfZeroButASeqOfZeroSaysNothing() {
         floors.note("unknown", 0);
         assertThat(floors.all()).doesNotContainKey("unknown");

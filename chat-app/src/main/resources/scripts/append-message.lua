@@ -9,8 +9,10 @@
 -- Returns {1, seq, raised, json} for a new message (raised: 1 if the counter was below the floor;
 -- the JSON as stored, for the caller to publish with durable acks and to keep among its recent
 -- appends),
--- {2, seq, 0} for a retry of a known clientMessageId, {0, 0, 0} when the seq counter is missing
--- (the caller seeds it from the archive and retries).
+-- {2, seq, 0, json} for a retry of a known clientMessageId (json: the message as stored while the
+-- window holds it, else nil: the first attempt's reply may have been lost, so the caller keeps it
+-- among its recent appends as for a new one), {0, 0, 0} when the seq counter is missing (the caller
+-- seeds it from the archive and retries).
 local existing = redis.call('GET', KEYS[1])
 if existing then
   if ARGV[9] == '' then
@@ -18,7 +20,8 @@ if existing then
     -- (another chat-app) made it: replication is one ordered stream per master.
     redis.call('EXPIRE', KEYS[1], tonumber(ARGV[6]))
   end
-  return {2, tonumber(existing), 0}
+  local stored = redis.call('ZRANGEBYSCORE', KEYS[3], existing, existing)[1]
+  return {2, tonumber(existing), 0, stored or false}
 end
 local counter = redis.call('GET', KEYS[2])
 if not counter then

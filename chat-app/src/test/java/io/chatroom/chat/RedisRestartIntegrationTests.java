@@ -208,6 +208,84 @@ class RedisRestartIntegrationTests {
     }
 
     /**
+     * A message acked on a retry: its first attempt's script ran in Redis but the reply never came
+     * back (here the test runs that attempt's script itself), so the client's SEND again with the
+     * same clientMessageId is acked from the idempotency key. Redis then comes back from a snapshot
+     * older than the message: the server that acked the retry writes it back like a message it
+     * appended, or the acked seq would stay a gap for good.
+     */
+    @Test
+    void aMessageAckedOnItsRetryIsWrittenBackAfterARestartFromAnOlderSnapshot() throws Exception {
+        String room = "retried";
+        StompTestClient sender = client(nodeA, "retrier");
+        Map<Long, String> acked = new ConcurrentHashMap<>();
+        AtomicInteger twice = new AtomicInteger();
+        Set<String> otherErrors = ConcurrentHashMap.newKeySet();
+        send(sender, room, "before the snapshot", acked, twice, otherErrors);
+        assertThat(redis.command("SAVE")).isEqualTo("+OK");
+        Files.copy(
+                redisDir.resolve("dump.rdb"),
+                redisDir.resolve("older.rdb"),
+                StandardCopyOption.REPLACE_EXISTING);
+
+        String clientMessageId = UUID.randomUUID().toString();
+        String text = "acked on its retry";
+        List<?> firstAttempt =
+                redisOf(nodeA)
+                        .execute(
+                                RedisScripts.load("scripts/append-message.lua", List.class),
+                                List.of(
+                                        keys.idempotency(room, "retrier:" + clientMessageId),
+                                        keys.roomSeq(room),
+                                        keys.roomWindow(room),
+                                        keys.archiveQueue(RedisKeys.shardOf(room))),
+                                UUID.randomUUID().toString(),
+                                room,
+                                JSON.writeValueAsString("retrier"),
+                                JSON.writeValueAsString(text),
+                                "1000",
+                                "86400",
+                                keys.roomChannel(room),
+                                "0",
+                                "PUBLISH");
+        assertThat(firstAttempt.get(0)).as("the first attempt: a new message").isEqualTo(1L);
+        assertThat(firstAttempt.get(1)).as("the first attempt's seq").isEqualTo(2L);
+        SendAck retry =
+                sendUntilAcked(
+                        sender,
+                        "/app/rooms/" + room,
+                        JSON.writeValueAsString(
+                                Map.of("clientMessageId", clientMessageId, "text", text)),
+                        otherErrors);
+        assertThat(retry.seq()).isEqualTo(2);
+        double restarts = restartsMet(nodeA);
+
+        redis.kill();
+        Files.copy(
+                redisDir.resolve("older.rdb"),
+                redisDir.resolve("dump.rdb"),
+                StandardCopyOption.REPLACE_EXISTING);
+        redis.startAgain();
+        await().atMost(WAIT).until(() -> restartsMet(nodeA) > restarts);
+
+        assertThat(otherErrors).isEmpty();
+        await().atMost(WAIT)
+                .untilAsserted(
+                        () ->
+                                assertThat(
+                                                redisOf(nodeA)
+                                                        .opsForZSet()
+                                                        .rangeByScore(keys.roomWindow(room), 2, 2))
+                                        .as("seq 2 in the window after the restart")
+                                        .singleElement()
+                                        .extracting(json -> JSON.readValue(json, ChatMessage.class))
+                                        .extracting(ChatMessage::text)
+                                        .isEqualTo(text));
+        send(sender, room, "after the restart", acked, twice, otherErrors);
+        assertThat(acked).containsOnlyKeys(1L, 3L);
+    }
+
+    /**
      * Runs the two senders around a kill -9 of Redis, started again from a snapshot taken half-way
      * ({@code fromSnapshot}) or with nothing; checks the acks and the archive queue, and returns
      * the acked texts by seq.

@@ -325,6 +325,10 @@ class RedisRoomLog implements RoomLog {
                 // Only now, so no subscriber sees a message a failover could still take back.
                 scripts.publish(append.args[CHANNEL_ARG], stored);
             }
+        } else if (result.size() > 3 && result.get(3) instanceof byte[] stored) {
+            // A retry is acked like the first attempt, whose reply (and so its entry here) may
+            // have been lost: a Redis restarted from an older snapshot then gets it written back.
+            recent.add(new RecentAppends.Entry(append.room, seq, stored, append.keys[0]));
         }
         return new Appended(seq, kind == RETRY);
     }

@@ -22,8 +22,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Moves every message from the Redis archive queues into PostgreSQL exactly once. Per shard, under
- * a lease: re-drain the processing list, move a batch, insert it idempotently, commit, and only
- * then remove it from Redis. A crash between any two steps leaves the batch in Redis for the next
+ * a lease: read a batch from the head of the queue, insert it idempotently, commit, and only then
+ * trim it from the queue. A crash between any two steps leaves the batch in Redis for the next
  * holder of the lease, and the primary key makes the retry harmless. Each worker does this for all
  * its shards at once, a round at a time: one pipelined round trip takes every shard's batch, one
  * transaction commits them all, one round trip removes them (the per-batch round trips and commits
@@ -165,9 +165,9 @@ public class ArchiveDrainer implements SmartLifecycle {
 
     /**
      * One batch from each of the given shards whose lease this archiver gets, all committed in one
-     * transaction: left-overs of an interrupted batch first, else entries moved from the queue. A
-     * crash between any two steps leaves the batches in the processing lists for the next round (or
-     * the next holder of a lease), and the primary key makes the retry harmless.
+     * transaction: left-overs in a processing list first, else the head of the queue. A crash
+     * between any two steps leaves the batches where they were read for the next round (or the next
+     * holder of a lease), and the primary key makes the retry harmless.
      *
      * @param held collects the shards whose lease was taken, to be released after the turn
      * @return the shards whose batch was full or left-overs and whose lease is still held: more may
@@ -188,7 +188,7 @@ public class ArchiveDrainer implements SmartLifecycle {
         }
         for (ArchiveQueue.Batch batch : batches) {
             if (!batch.leftOver()) {
-                crashHook.reached(CrashPoint.AFTER_MOVE, batch.shard());
+                crashHook.reached(CrashPoint.AFTER_TAKE, batch.shard());
             }
         }
         List<ChatMessage> messages = new ArrayList<>();

@@ -13,19 +13,22 @@ import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.stereotype.Component;
 
 /**
- * The Redis side of the reliable queue: per shard a queue (filled by chat-apps) and a processing
- * list (owned by the lease holder). Moves and removals are fenced by the lease token, so an
- * archiver that lost its lease while stalled can never move or drop another one's messages. Each
- * step runs for many shards in one pipelined round trip, one script call per shard (a shard's keys
- * share a hash tag, so on a Redis Cluster each call goes to the shard's master).
+ * The Redis side of the reliable queue: per shard a queue, filled at its tail by chat-apps and
+ * drained from its head by the lease holder alone. A batch is read from the head and trimmed from
+ * it only once committed, fenced by the lease token, so an archiver that lost its lease while
+ * stalled can never drop another one's messages, and a crash in between leaves the batch at the
+ * head for the next holder (the primary key makes the retry harmless). Each step runs for many
+ * shards in one pipelined round trip, one script call per shard (a shard's keys share a hash tag,
+ * so on a Redis Cluster each call goes to the shard's master).
  */
 @Component
 public class ArchiveQueue {
     /**
-     * Takes (or keeps) the shard's lease, then returns {'L', entries...} when an interrupted batch
-     * is still in the processing list (it goes first), else moves up to max entries from the queue
-     * to the processing list and returns {'M', entries...}; {'X'} when another archiver holds the
-     * lease.
+     * Takes (or keeps) the shard's lease, then returns {'L', entries...} when the processing list
+     * still holds entries (the batch of an archiver from before the queue was read in place: it
+     * goes first), else up to max entries from the head of the queue, left there until committed:
+     * {'M', entries...}; {'X'} when another archiver holds the lease. Reading in place spares Redis
+     * a copy of every message into a processing list and its removal (and their AOF writes).
      */
     private static final byte[] TAKE =
             bytes(
@@ -40,22 +43,20 @@ public class ArchiveQueue {
                       table.insert(left, 1, 'L')
                       return left
                     end
-                    local moved = redis.call('LRANGE', KEYS[1], 0, max - 1)
-                    for i = 1, #moved, 1000 do
-                      redis.call('RPUSH', KEYS[2], unpack(moved, i, math.min(i + 999, #moved)))
-                    end
-                    if #moved > 0 then
-                      redis.call('LTRIM', KEYS[1], #moved, -1)
-                    end
-                    table.insert(moved, 1, 'M')
-                    return moved
+                    local head = redis.call('LRANGE', KEYS[1], 0, max - 1)
+                    table.insert(head, 1, 'M')
+                    return head
                     """);
 
-    /** Drops a committed batch from the processing list and renews the lease: 1, or 0 if lost. */
+    /**
+     * Drops a committed batch from the head of its list (the queue, or the processing list for
+     * left-overs) and renews the lease: 1, or 0 if lost. Only the lease holder removes from a head
+     * and chat-apps only append, so while the lease was held the head is still the batch read.
+     */
     private static final byte[] DONE =
             bytes(
                     """
-                    -- KEYS: 1 processing, 2 lease; ARGV: 1 token, 2 entries committed, 3 ttl ms
+                    -- KEYS: 1 queue or processing, 2 lease; ARGV: 1 token, 2 entries committed, 3 ttl ms
                     if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
                     redis.call('LTRIM', KEYS[1], tonumber(ARGV[2]), -1)
                     redis.call('PEXPIRE', KEYS[2], ARGV[3])
@@ -73,7 +74,7 @@ public class ArchiveQueue {
     private static final String MOVED = "M";
 
     /**
-     * One shard's batch: the left-overs of an interrupted batch, or entries just moved.
+     * One shard's batch: the left-overs in the processing list, or the head of the queue.
      *
      * @param entries empty when the shard had nothing to take
      */
@@ -126,8 +127,8 @@ public class ArchiveQueue {
 
     /**
      * Takes a batch of up to {@code max} entries from each shard whose lease this archiver gets or
-     * holds, in one round trip: left-overs of an interrupted batch first, else entries moved from
-     * the queue to the processing list. Shards another archiver holds are left out.
+     * holds, in one round trip: left-overs in the processing list first, else the head of the
+     * queue. Shards another archiver holds are left out.
      */
     List<Batch> take(List<Integer> shards, int max, String token, Duration ttl) {
         byte[] tokenArg = bytes(token);
@@ -166,8 +167,8 @@ public class ArchiveQueue {
     }
 
     /**
-     * Drops each committed batch from its processing list and renews the shard's lease, in one
-     * round trip.
+     * Drops each committed batch from the head it was read from and renews the shard's lease, in
+     * one round trip.
      *
      * @return the shards whose lease this archiver still held (the others' batches stay in Redis
      *     for the new holder, whose retry the primary key makes harmless)
@@ -179,7 +180,10 @@ public class ArchiveQueue {
         for (Batch batch : batches) {
             calls.add(
                     new byte[][] {
-                        bytes(keys.archiveProcessing(batch.shard())),
+                        bytes(
+                                batch.leftOver()
+                                        ? keys.archiveProcessing(batch.shard())
+                                        : keys.archiveQueue(batch.shard())),
                         bytes(keys.archiveLease(batch.shard())),
                         tokenArg,
                         bytes(Integer.toString(batch.entries().size())),

@@ -8,6 +8,7 @@ import io.chatroom.common.ChatMessage;
 import io.chatroom.common.RedisKeys;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -30,8 +31,8 @@ class DrainIntegrationTests extends ArchiverIntegrationTest {
 
     /**
      * A crash at any step (simulated by throwing from the hook, which abandons the batch exactly
-     * where a kill -9 would) is followed by a restart of draining that re-drains the processing
-     * list: every message ends up in PostgreSQL once, counted once, and nothing stays in Redis.
+     * where a kill -9 would) is followed by a restart of draining that reads the same batch again:
+     * every message ends up in PostgreSQL once, counted once, and nothing stays in Redis.
      */
     @ParameterizedTest
     @EnumSource(CrashPoint.class)
@@ -94,12 +95,18 @@ class DrainIntegrationTests extends ArchiverIntegrationTest {
     void postgresUnavailableKeepsTheBacklogInRedisUntilItReturns() {
         String room = "pg-down";
         int shard = RedisKeys.shardOf(room);
+        AtomicInteger taken = new AtomicInteger();
+        drainer.crashHook(
+                (reached, inShard) -> {
+                    if (reached == CrashPoint.AFTER_TAKE && inShard == shard) {
+                        taken.incrementAndGet();
+                    }
+                });
         jdbc.execute("alter table archive.chat_message rename to chat_message_offline");
         try {
             push(messages(room, 1, 700));
-            // The first batch was moved to the processing list and is retried there, not lost.
-            await().atMost(PATIENCE)
-                    .until(() -> redis.opsForList().size(keys.archiveProcessing(shard)) > 0);
+            // The first batch was taken, failed, and taken again: still in Redis, not lost.
+            await().atMost(PATIENCE).until(() -> taken.get() >= 2);
             assertThat(backlog()).isEqualTo(700);
             assertThat(meters.get("chatroom.archive.lag").gauge().value()).isEqualTo(700);
         } finally {
@@ -107,6 +114,40 @@ class DrainIntegrationTests extends ArchiverIntegrationTest {
         }
         awaitArchived(room, 700);
         assertThat(seqs(room)).containsExactlyElementsOf(range(1, 700));
+    }
+
+    /**
+     * An archiver from before the queue was read in place left a batch in the processing list (it
+     * moved it there, then died): that batch is archived first, the queue after it, and both lists
+     * end empty. A drain never copies into the processing list now.
+     */
+    @Test
+    void aBatchLeftInTheProcessingListByAnOlderArchiverIsArchivedFirst() {
+        String room = "left-over";
+        int shard = RedisKeys.shardOf(room);
+        List<String[]> leftOver = new ArrayList<>();
+        for (ChatMessage m : messages(room, 1, 300)) {
+            leftOver.add(new String[] {keys.archiveProcessing(shard), json.writeValueAsString(m)});
+        }
+        // Reached for each batch taken from the queue (not for left-overs).
+        AtomicInteger copied = new AtomicInteger();
+        drainer.crashHook(
+                (reached, inShard) -> {
+                    Long processing = redis.opsForList().size(keys.archiveProcessing(shard));
+                    if (reached == CrashPoint.AFTER_TAKE
+                            && inShard == shard
+                            && processing != null
+                            && processing > 0) {
+                        copied.incrementAndGet();
+                    }
+                });
+        pushRaw(leftOver);
+        push(messages(room, 301, 700));
+
+        awaitArchived(room, 1_000);
+        assertThat(seqs(room)).containsExactlyElementsOf(range(1, 1_000));
+        assertThat(redis.opsForList().size(keys.archiveProcessing(shard))).isZero();
+        assertThat(copied).as("batches from the queue copied to the processing list").hasValue(0);
     }
 
     private double archivedCounter() {

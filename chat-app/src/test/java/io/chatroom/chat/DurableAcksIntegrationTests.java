@@ -54,7 +54,11 @@ class DurableAcksIntegrationTests {
                                         "chatroom.durability.replicas",
                                         "1",
                                         "chatroom.durability.wait-timeout",
-                                        "500ms"))) {
+                                        "500ms",
+                                        // No periodic re-sync: a message reaches the watcher
+                                        // only if it is published.
+                                        "chatroom.relay.sync-interval",
+                                        "1h"))) {
             StringRedisTemplate redis = node.context.getBean(StringRedisTemplate.class);
             awaitReplicas(redis, 1);
             StompTestClient watcher =
@@ -103,7 +107,8 @@ class DurableAcksIntegrationTests {
 
             replica.startAgain();
             awaitReplicas(redis, 1);
-            // The retry finds the stored message (it may have been stored) and acks its seq.
+            // The retry finds the stored message (it may have been stored) and acks its seq; it
+            // publishes it too, since the first attempt, refused, did not.
             SendAck retried = sendUntilAcked(sender, dest, body(id, "needs a replica"));
             assertThat(retried.seq()).isEqualTo(messages + 1);
             ChatMessage delivered = message(watcher);

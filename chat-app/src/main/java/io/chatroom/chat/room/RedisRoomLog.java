@@ -329,6 +329,11 @@ class RedisRoomLog implements RoomLog {
             // A retry is acked like the first attempt, whose reply (and so its entry here) may
             // have been lost: a Redis restarted from an older snapshot then gets it written back.
             recent.add(new RecentAppends.Entry(append.room, seq, stored, append.keys[0]));
+            if (durable) {
+                // The first attempt published nothing if its WAIT fell short or its reply was
+                // lost; a relay that forwarded the seq already drops it.
+                scripts.publish(append.args[CHANNEL_ARG], stored);
+            }
         }
         return new Appended(seq, kind == RETRY);
     }

@@ -4,7 +4,9 @@ import jakarta.websocket.RemoteEndpoint;
 import jakarta.websocket.SendResult;
 import jakarta.websocket.Session;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
@@ -44,8 +46,8 @@ final class SessionOutbox extends ConcurrentWebSocketSessionDecorator implements
     /** A close frame to a client that stopped reading gives up after this long. */
     private static final long ABORT_CLOSE_TIMEOUT_MILLIS = 200;
 
-    /** At most this many characters go out in one WebSocket message. */
-    private static final int MAX_BATCH_CHARS = 64 * 1024;
+    /** A batch stops growing once it holds this many bytes. */
+    private static final int MAX_BATCH_BYTES = 64 * 1024;
 
     private final Executor writers;
     private final long maxQueuedChars;
@@ -60,7 +62,11 @@ final class SessionOutbox extends ConcurrentWebSocketSessionDecorator implements
 
     private final Map<String, Object> userProperties;
 
-    /** Queued frames: a {@link String} from the app, a {@link WebSocketMessage} from Spring. */
+    /**
+     * Queued frames: a {@link String} or a UTF-8 {@code byte[]} (maybe shared with other sessions)
+     * from the app, a {@link WebSocketMessage} from Spring. Each is counted in {@link #queuedChars}
+     * by {@link #lengthOf} from its offer until its send completes.
+     */
     private final ConcurrentLinkedQueue<Object> frames = new ConcurrentLinkedQueue<>();
 
     private final AtomicLong queuedChars = new AtomicLong();
@@ -122,7 +128,12 @@ final class SessionOutbox extends ConcurrentWebSocketSessionDecorator implements
 
     @Override
     public void offer(String frame) {
-        enqueue(frame, frame.length());
+        enqueue(frame);
+    }
+
+    @Override
+    public void offer(byte[] utf8Frame) {
+        enqueue(utf8Frame);
     }
 
     @Override
@@ -147,7 +158,7 @@ final class SessionOutbox extends ConcurrentWebSocketSessionDecorator implements
     /** Spring's frames take the same queue, so they keep their place among the app's. */
     @Override
     public void sendMessage(WebSocketMessage<?> message) {
-        enqueue(message, message.getPayloadLength());
+        enqueue(message);
         Consumer<WebSocketMessage<?>> callback = queuedCallback;
         if (callback != null) {
             callback.accept(message);
@@ -165,11 +176,11 @@ final class SessionOutbox extends ConcurrentWebSocketSessionDecorator implements
         return (int) queuedChars.get();
     }
 
-    private void enqueue(Object frame, int length) {
+    private void enqueue(Object frame) {
         if (isClosed()) {
             return;
         }
-        if (queuedChars.addAndGet(length) > maxQueuedChars) {
+        if (queuedChars.addAndGet(lengthOf(frame)) > maxQueuedChars) {
             abort(OutboxMeters.SLOW_CONSUMER, "more than " + maxQueuedChars + " chars queued");
             return;
         }
@@ -217,7 +228,7 @@ final class SessionOutbox extends ConcurrentWebSocketSessionDecorator implements
         if (async == null) {
             return writeDirectly();
         }
-        if (!(first instanceof String) && !(first instanceof TextMessage)) {
+        if (!isText(first)) {
             frames.poll();
             WebSocketMessage<?> message = (WebSocketMessage<?>) first;
             int length = message.getPayloadLength();
@@ -228,23 +239,65 @@ final class SessionOutbox extends ConcurrentWebSocketSessionDecorator implements
             return false;
         }
         frames.poll();
-        String text = textOf(first);
-        Object next = frames.peek();
-        if (next instanceof String || next instanceof TextMessage) {
-            StringBuilder batch = new StringBuilder(text);
-            while (batch.length() < MAX_BATCH_CHARS
-                    && ((next = frames.peek()) instanceof String || next instanceof TextMessage)) {
+        byte[] payload = utf8(first);
+        int length = lengthOf(first, payload);
+        int size = payload.length;
+        if (isText(frames.peek())) {
+            // Several frames in one WebSocket message (STOMP allows it): one write for them all,
+            // in an array sized for what is queued (ASCII frames count a byte per character).
+            long queued = queuedChars.get();
+            byte[] batch =
+                    new byte
+                            [(int)
+                                    Math.max(
+                                            size + 1024,
+                                            Math.min(queued + 1024, MAX_BATCH_BYTES + 8192))];
+            System.arraycopy(payload, 0, batch, 0, size);
+            Object next;
+            while (size < MAX_BATCH_BYTES && isText(next = frames.peek())) {
                 frames.poll();
-                batch.append(textOf(next));
+                byte[] part = utf8(next);
+                length += lengthOf(next, part);
+                if (size + part.length > batch.length) {
+                    batch = Arrays.copyOf(batch, Math.max(2 * batch.length, size + part.length));
+                }
+                System.arraycopy(part, 0, batch, size, part.length);
+                size += part.length;
             }
-            text = batch.toString();
+            payload = batch;
         }
-        String message = text;
-        return startSend(message.length(), () -> Utf8TextSend.send(async, message, this::sent));
+        byte[] message = payload;
+        int messageSize = size;
+        return startSend(length, () -> Utf8TextSend.send(async, message, messageSize, this::sent));
     }
 
-    private static String textOf(Object frame) {
-        return frame instanceof String text ? text : ((TextMessage) frame).getPayload();
+    private static boolean isText(Object frame) {
+        return frame instanceof byte[] || frame instanceof String || frame instanceof TextMessage;
+    }
+
+    private static byte[] utf8(Object frame) {
+        if (frame instanceof byte[] bytes) {
+            return bytes;
+        }
+        return frame instanceof String text
+                ? text.getBytes(StandardCharsets.UTF_8)
+                : ((TextMessage) frame).asBytes();
+    }
+
+    /** {@link #lengthOf} of a text frame whose bytes are at hand (a message's length is theirs). */
+    private static int lengthOf(Object frame, byte[] utf8) {
+        return frame instanceof String text ? text.length() : utf8.length;
+    }
+
+    /** What a frame counts against the queue limit while queued and in flight. */
+    private static int lengthOf(Object frame) {
+        if (frame instanceof String text) {
+            return text.length();
+        }
+        if (frame instanceof byte[] bytes) {
+            return bytes.length;
+        }
+        return ((WebSocketMessage<?>) frame).getPayloadLength();
     }
 
     /**
@@ -327,8 +380,10 @@ final class SessionOutbox extends ConcurrentWebSocketSessionDecorator implements
             WebSocketMessage<?> message =
                     frame instanceof String text
                             ? new TextMessage(text)
-                            : (WebSocketMessage<?>) frame;
-            writeOther(message, message.getPayloadLength());
+                            : frame instanceof byte[] bytes
+                                    ? new TextMessage(bytes)
+                                    : (WebSocketMessage<?>) frame;
+            writeOther(message, lengthOf(frame));
         }
         return false;
     }

@@ -2,6 +2,7 @@ package io.chatroom.chat.room;
 
 import io.chatroom.chat.stomp.FrameSink;
 import io.chatroom.chat.stomp.FrameTarget;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -36,6 +37,11 @@ final class RecordingSink implements FrameSink {
             }
             String body = frame.substring(headerEnd + 2, frame.length() - 1);
             frames.add(new Frame(lines[0], headers, body));
+        }
+
+        @Override
+        public void offer(byte[] utf8Frame) {
+            offer(new String(utf8Frame, StandardCharsets.UTF_8));
         }
 
         @Override

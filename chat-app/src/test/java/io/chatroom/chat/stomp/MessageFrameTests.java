@@ -32,15 +32,42 @@ class MessageFrameTests {
     void isTheFrameSpringsEncoderWrites() {
         MessageFrame frame = new MessageFrame("/topic/rooms/lobby", 7, BODY);
 
-        assertThat(frame.forSubscription("sub-0", null))
+        assertThat(text(frame.forSubscription("sub-0", null)))
                 .isEqualTo(springFrame(null, "sub-0", "7-sub-0"));
-        assertThat(frame.forSubscription("sub-0", "7"))
+        assertThat(text(frame.forSubscription("sub-0", "7")))
                 .isEqualTo(springFrame("7", "sub-0", "7-sub-0"));
+    }
+
+    /**
+     * Subscribers with the same subscription id share one encoded frame; other ids, and a frame
+     * with {@code x-window-start}, get their own. Past the first few ids each is encoded afresh.
+     */
+    @Test
+    void subscribersWithTheSameSubscriptionIdShareOneEncodedFrame() {
+        MessageFrame frame = new MessageFrame("/topic/rooms/lobby", 7, BODY);
+
+        byte[] first = frame.forSubscription("sub-0", null);
+        assertThat(frame.forSubscription("sub-0", null)).isSameAs(first);
+        byte[] other = frame.forSubscription("sub-1", null);
+        assertThat(text(other)).isEqualTo(springFrame(null, "sub-1", "7-sub-1"));
+        assertThat(frame.forSubscription("sub-1", null)).isSameAs(other);
+        assertThat(frame.forSubscription("sub-0", "7")).isNotSameAs(first);
+        assertThat(frame.forSubscription("sub-0", null)).isSameAs(first);
+        for (int i = 2; i < 8; i++) {
+            assertThat(text(frame.forSubscription("sub-" + i, null)))
+                    .isEqualTo(springFrame(null, "sub-" + i, "7-sub-" + i));
+        }
+        assertThat(frame.forSubscription("sub-1", null)).isSameAs(other);
+    }
+
+    private static String text(byte[] utf8) {
+        return new String(utf8, StandardCharsets.UTF_8);
     }
 
     @Test
     void contentLengthCountsUtf8Bytes() {
-        String frame = new MessageFrame("/topic/rooms/lobby", 7, BODY).forSubscription("s", null);
+        String frame =
+                text(new MessageFrame("/topic/rooms/lobby", 7, BODY).forSubscription("s", null));
 
         assertThat(frame)
                 .contains("content-length:" + BODY.getBytes(StandardCharsets.UTF_8).length + "\n")
@@ -52,7 +79,10 @@ class MessageFrameTests {
         String escaped = StompFrames.escape("a:b\\c\nd\re");
 
         assertThat(escaped).isEqualTo("a\\cb\\\\c\\nd\\re");
-        assertThat(new MessageFrame("/topic/rooms/lobby", 7, BODY).forSubscription(escaped, null))
+        assertThat(
+                        text(
+                                new MessageFrame("/topic/rooms/lobby", 7, BODY)
+                                        .forSubscription(escaped, null)))
                 .isEqualTo(springFrame(null, "a:b\\c\nd\re", "7-a:b\\c\nd\re"));
         assertThat(StompFrames.escape("plain-id")).isSameAs("plain-id");
     }

@@ -180,11 +180,7 @@ class RedisRestartIntegrationTests {
         Set<String> otherErrors = ConcurrentHashMap.newKeySet();
         for (int i = 1; i <= 5; i++) {
             if (i == 4) {
-                assertThat(redis.command("SAVE")).isEqualTo("+OK");
-                Files.copy(
-                        redisDir.resolve("dump.rdb"),
-                        redisDir.resolve("older.rdb"),
-                        StandardCopyOption.REPLACE_EXISTING);
+                takeSnapshot();
             }
             send(survivor, room, "m" + i, acked, twice, otherErrors);
         }
@@ -192,15 +188,7 @@ class RedisRestartIntegrationTests {
         for (long seq = 1; seq <= 8; seq++) {
             archive.update("insert into archive.chat_message (room, seq) values (?, ?)", room, seq);
         }
-        double restarts = restartsMet(nodeA);
-
-        redis.kill();
-        Files.copy(
-                redisDir.resolve("older.rdb"),
-                redisDir.resolve("dump.rdb"),
-                StandardCopyOption.REPLACE_EXISTING);
-        redis.startAgain();
-        await().atMost(WAIT).until(() -> restartsMet(nodeA) > restarts);
+        restartFromSnapshot();
         send(survivor, room, "after the restart", acked, twice, otherErrors);
 
         assertThat(otherErrors).isEmpty();
@@ -222,11 +210,7 @@ class RedisRestartIntegrationTests {
         AtomicInteger twice = new AtomicInteger();
         Set<String> otherErrors = ConcurrentHashMap.newKeySet();
         send(sender, room, "before the snapshot", acked, twice, otherErrors);
-        assertThat(redis.command("SAVE")).isEqualTo("+OK");
-        Files.copy(
-                redisDir.resolve("dump.rdb"),
-                redisDir.resolve("older.rdb"),
-                StandardCopyOption.REPLACE_EXISTING);
+        takeSnapshot();
 
         String clientMessageId = UUID.randomUUID().toString();
         String text = "acked on its retry";
@@ -258,15 +242,7 @@ class RedisRestartIntegrationTests {
                                 Map.of("clientMessageId", clientMessageId, "text", text)),
                         otherErrors);
         assertThat(retry.seq()).isEqualTo(2);
-        double restarts = restartsMet(nodeA);
-
-        redis.kill();
-        Files.copy(
-                redisDir.resolve("older.rdb"),
-                redisDir.resolve("dump.rdb"),
-                StandardCopyOption.REPLACE_EXISTING);
-        redis.startAgain();
-        await().atMost(WAIT).until(() -> restartsMet(nodeA) > restarts);
+        restartFromSnapshot();
 
         assertThat(otherErrors).isEmpty();
         await().atMost(WAIT)
@@ -385,6 +361,27 @@ class RedisRestartIntegrationTests {
                 (seq, texts) ->
                         assertThat(texts).as("seq %d", seq).containsExactly(acked.get(seq)));
         return acked;
+    }
+
+    /** Saves Redis's data now as the snapshot {@link #restartFromSnapshot} goes back to. */
+    private static void takeSnapshot() throws Exception {
+        assertThat(redis.command("SAVE")).isEqualTo("+OK");
+        Files.copy(
+                redisDir.resolve("dump.rdb"),
+                redisDir.resolve("older.rdb"),
+                StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** Kills Redis, starts it again from the last snapshot, and waits until node A met it. */
+    private static void restartFromSnapshot() throws Exception {
+        double restarts = restartsMet(nodeA);
+        redis.kill();
+        Files.copy(
+                redisDir.resolve("older.rdb"),
+                redisDir.resolve("dump.rdb"),
+                StandardCopyOption.REPLACE_EXISTING);
+        redis.startAgain();
+        await().atMost(WAIT).until(() -> restartsMet(nodeA) > restarts);
     }
 
     private static StringRedisTemplate redisOf(ChatNode node) {

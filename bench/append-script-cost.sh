@@ -51,25 +51,12 @@ run() { # name: one measured run of $work/<name>.lua; appends "round name usec c
     echo "$1: only $appended of $calls calls appended" >&2
     exit 1
   fi
-  echo "$round $1 $usec $(((after - before) * 1000000000 / ticks / calls))" >>"$work/results"
+  echo "$round $1 $usec $(awk -v ns=$(((after - before) * 1000000000 / ticks / calls)) 'BEGIN {printf "%.3f", ns / 1000}')" >>"$work/results"
 }
 
 echo "append script: $old_rev against the working tree, $rounds rounds of $calls calls, $(redis-server --version | awk '{print $3}')"
 for round in $(seq 1 "$rounds"); do
   if ((round % 2)); then run old; run new; else run new; run old; fi
-  grep "^$round " "$work/results" | awk '{printf "round %s %-3s %7.2f µs in the script, %6.2f µs of Redis CPU per call\n", $1, $2, $3, $4 / 1000}'
+  grep "^$round " "$work/results" | awk '{printf "round %s %-3s %7.2f µs in the script, %6.2f µs of Redis CPU per call\n", $1, $2, $3, $4}'
 done
-python3 - "$work/results" <<'EOF'
-import statistics, sys
-runs = {}
-for line in open(sys.argv[1]):
-    rnd, name, usec, cpu = line.split()
-    runs.setdefault(int(rnd), {})[name] = (float(usec), int(cpu) / 1000)
-for i, what in enumerate(["µs in the script", "µs of Redis CPU"]):
-    old = [r["old"][i] for r in runs.values()]
-    new = [r["new"][i] for r in runs.values()]
-    ratios = [r["new"][i] / r["old"][i] for r in runs.values()]
-    print(f"{what}: median old {statistics.median(old):.2f}, new {statistics.median(new):.2f}; "
-          f"per-round new/old {min(ratios):.2f}-{max(ratios):.2f}, median {statistics.median(ratios):.3f}, "
-          f"new cheaper in {sum(r < 1 for r in ratios)} of {len(ratios)}")
-EOF
+python3 bench/rounds-summary.py "$work/results" "µs in the script" "µs of Redis CPU"

@@ -32,7 +32,7 @@ redis_node "$port"
 
 echo "archive drain: $old_rev against the working tree, $rounds rounds of $messages messages, $(redis-server --version | awk '{print $3}')"
 python3 - "$work" "$port" "$rounds" "$messages" <<'EOF'
-import re, socket, statistics, sys, textwrap, os
+import os, re, socket, sys, textwrap
 
 work, port, rounds, messages = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 BATCH = 500
@@ -91,7 +91,6 @@ entry = ('{"id":"0f8e4a52-6a3c-4a6e-9a1b-1d2c3b4a5e6f","room":"room-17","seq":%d
          '"text":"A message of one hundred characters, as the rooms benchmark sends them, give or take a few more.",'
          '"sentAt":"2026-11-30T16:42:33.123Z"}')
 versions = {name: scripts(os.path.join(work, name + ".java")) for name in ("old", "new")}
-results = {}
 
 def run(rnd, name):
     take, done = versions[name]["TAKE"], versions[name]["DONE"]
@@ -116,18 +115,13 @@ def run(rnd, name):
     assert r.call("LLEN", queue) == 0 and r.call("LLEN", processing) == 0
     stats = r.call("INFO", "commandstats").decode()
     usec = sum(int(m) for m in re.findall(r"cmdstat_eval:calls=\d+,usec=(\d+)", stats))
-    results.setdefault(rnd, {})[name] = (usec / messages, (after - before) * 1e6 / messages)
+    with open(os.path.join(work, "results"), "a") as results:
+        results.write(f"{rnd} {name} {usec / messages} {(after - before) * 1e6 / messages}\n")
     print(f"round {rnd} {name:<3} {usec / messages:6.3f} µs in the scripts, "
           f"{(after - before) * 1e6 / messages:6.3f} µs of Redis CPU per message", flush=True)
 
 for rnd in range(1, rounds + 1):
     for name in (("old", "new") if rnd % 2 else ("new", "old")):
         run(rnd, name)
-for i, what in enumerate(["µs in the scripts", "µs of Redis CPU"]):
-    old = [v["old"][i] for v in results.values()]
-    new = [v["new"][i] for v in results.values()]
-    ratios = [v["new"][i] / v["old"][i] for v in results.values()]
-    print(f"{what} per message: median old {statistics.median(old):.3f}, new {statistics.median(new):.3f}; "
-          f"per-round new/old {min(ratios):.2f}-{max(ratios):.2f}, median {statistics.median(ratios):.3f}, "
-          f"new cheaper in {sum(x < 1 for x in ratios)} of {len(ratios)}")
 EOF
+python3 bench/rounds-summary.py "$work/results" "µs in the scripts per message" "µs of Redis CPU per message"

@@ -318,20 +318,14 @@ class RedisRoomLog implements RoomLog {
             counterRaised(append.room, floor);
         }
         floors.note(append.room, seq);
-        if (kind == NEW_MESSAGE) {
-            byte[] stored = (byte[]) result.get(3);
+        // The message as stored: always for a new one, for a retry while the window holds it. A
+        // retry is kept and published like a first attempt, whose reply (and so its entry here)
+        // may have been lost, or whose WAIT fell short (it then published nothing).
+        if (result.size() > 3 && result.get(3) instanceof byte[] stored) {
             recent.add(new RecentAppends.Entry(append.room, seq, stored, append.keys[0]));
             if (durable) {
-                // Only now, so no subscriber sees a message a failover could still take back.
-                scripts.publish(append.args[CHANNEL_ARG], stored);
-            }
-        } else if (result.size() > 3 && result.get(3) instanceof byte[] stored) {
-            // A retry is acked like the first attempt, whose reply (and so its entry here) may
-            // have been lost: a Redis restarted from an older snapshot then gets it written back.
-            recent.add(new RecentAppends.Entry(append.room, seq, stored, append.keys[0]));
-            if (durable) {
-                // The first attempt published nothing if its WAIT fell short or its reply was
-                // lost; a relay that forwarded the seq already drops it.
+                // Only now, so no subscriber sees a message a failover could still take back; a
+                // relay that forwarded the seq already drops it.
                 scripts.publish(append.args[CHANNEL_ARG], stored);
             }
         }

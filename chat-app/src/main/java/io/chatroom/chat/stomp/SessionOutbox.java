@@ -245,13 +245,8 @@ final class SessionOutbox extends ConcurrentWebSocketSessionDecorator implements
         if (isText(frames.peek())) {
             // Several frames in one WebSocket message (STOMP allows it): one write for them all,
             // in an array sized for what is queued (ASCII frames count a byte per character).
-            long queued = queuedChars.get();
-            byte[] batch =
-                    new byte
-                            [(int)
-                                    Math.max(
-                                            size + 1024,
-                                            Math.min(queued + 1024, MAX_BATCH_BYTES + 8192))];
+            int expected = (int) Math.min(queuedChars.get() + 1024, MAX_BATCH_BYTES + 8192);
+            byte[] batch = new byte[Math.max(size + 1024, expected)];
             System.arraycopy(payload, 0, batch, 0, size);
             Object next;
             while (size < MAX_BATCH_BYTES && isText(next = frames.peek())) {

@@ -4,9 +4,13 @@
 # then a table of medians and ratios (Chatroom / Socket.IO).
 #
 # It needs a running Chatroom cluster with the rate limit off, started beforehand, e.g.
-#   CHATROOM_RATELIMIT_MESSAGESPERSECOND=0 ./chatroom up
+#   CHATROOM_RATELIMIT_MESSAGESPERSECOND=0 CHATROOM_AUTH_THROTTLE_MAX_REGISTRATIONS_PER_ADDRESS=0 ./chatroom up
+# (the second setting lets the Node generator register its 100 users on a fresh database)
 # and starts and stops the Socket.IO servers itself (bench/peers/socketio/run.sh, which runs
-# npm ci). Every connection goes to 127.0.0.1/localhost. Not part of ./mvnw verify.
+# npm ci). Both peers are driven by one Node load generator (bench/peers/load/load.mjs) unless
+# GENERATOR=java, which drives Chatroom with the Java bench (bench.jar) as before: the generator
+# shares the 2 cores with the servers, so one generator for both keeps its cost out of the
+# comparison. Every connection goes to 127.0.0.1/localhost. Not part of ./mvnw verify.
 #
 # Settings (environment), defaults in brackets:
 #   ROUNDS [3]                 rounds (at most 20)
@@ -19,7 +23,8 @@
 #   STEP_TIMEOUT [900]         seconds one step may take before it is killed
 #   LABEL [run]                a name for this run (e.g. before / after), recorded in the output
 #   OUT [bench/results/side-by-side-<LABEL>-<UTC time>]
-#   BENCH_JAVA_OPTS []         JVM options for the Java load generator
+#   GENERATOR [node]           node: bench/peers/load/load.mjs for both peers; java: bench.jar for Chatroom
+#   BENCH_JAVA_OPTS []         JVM options for the Java load generator (GENERATOR=java)
 set -euo pipefail
 cd -P "$(dirname "$0")/../.."
 
@@ -41,6 +46,11 @@ STEP_TIMEOUT="${STEP_TIMEOUT:-900}"
 LABEL="${LABEL:-run}"
 OUT="${OUT:-bench/results/side-by-side-$LABEL-$(date -u +%Y%m%d-%H%M%S)}"
 BENCH_JAVA_OPTS="${BENCH_JAVA_OPTS:-}"
+GENERATOR="${GENERATOR:-node}"
+case "$GENERATOR" in
+  node | java) ;;
+  *) echo "side-by-side: GENERATOR must be node or java, not '$GENERATOR'" >&2; exit 2 ;;
+esac
 
 for v in ROUNDS EXP1_MESSAGES EXP1_CLIENTS EXP1_INFLIGHT EXP1_WARMUP ROOMS MEMBERS ROOM_MESSAGES \
     WINDOW ROOMS_WARMUP SERVERS SIO_PORT STEP_TIMEOUT; do
@@ -61,13 +71,15 @@ servers_json="$(curl -fsS --max-time 10 "$COORDINATOR/api/servers" 2>/dev/null |
 live="$(printf '%s' "$servers_json" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log(JSON.parse(s).length)}catch{console.log(0)}})')"
 if [ "$live" -lt "$SERVERS" ] || [ "$live" -lt 1 ]; then
   echo "side-by-side: $COORDINATOR lists $live live chat server(s), $SERVERS needed." >&2
-  echo "Start a cluster first: CHATROOM_RATELIMIT_MESSAGESPERSECOND=0 ./chatroom up" >&2
+  echo "Start a cluster first: CHATROOM_RATELIMIT_MESSAGESPERSECOND=0 CHATROOM_AUTH_THROTTLE_MAX_REGISTRATIONS_PER_ADDRESS=0 ./chatroom up" >&2
   exit 1
 fi
 
-if [ ! -f bench/target/bench.jar ]; then
+if [ "$GENERATOR" = java ] && [ ! -f bench/target/bench.jar ]; then
   ./mvnw -B -q -f bench/pom.xml -DskipTests package
 fi
+# The Node generator's packages (socket.io-client, ws), from its lock file.
+(cd bench/peers/load && npm ci --no-audit --no-fund --loglevel=error >&2)
 
 ports=()
 for i in $(seq 0 $((SERVERS - 1))); do
@@ -119,26 +131,38 @@ cluster_build="unknown"
 if [ -n "$chat_pid" ] && cluster_dir="$(readlink "/proc/$chat_pid/cwd" 2>/dev/null)"; then
   cluster_build="$(git -C "$cluster_dir" rev-parse --short HEAD 2>/dev/null || echo unknown) in $cluster_dir"
 fi
+cluster_java="$(readlink "/proc/${chat_pid:-0}/exe" 2>/dev/null || echo unknown)"
 
 {
   echo "label: $LABEL"
   echo "started: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "bench commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
   echo "cluster build: $cluster_build"
+  echo "cluster JVM: $cluster_java"
   echo "chat servers: $servers_json"
   echo "socket.io servers: $sio_urls ($sio_pids)"
+  echo "generator: $GENERATOR"
   echo "settings: ROUNDS=$ROUNDS EXP1_MESSAGES=$EXP1_MESSAGES EXP1_CLIENTS=$EXP1_CLIENTS" \
     "EXP1_INFLIGHT=$EXP1_INFLIGHT EXP1_WARMUP=$EXP1_WARMUP ROOMS=$ROOMS MEMBERS=$MEMBERS" \
     "ROOM_MESSAGES=$ROOM_MESSAGES WINDOW=$WINDOW ROOMS_WARMUP=$ROOMS_WARMUP SERVERS=$SERVERS"
   echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(node --version), $(java -version 2>&1 | head -1)"
 } | tee "$OUT/run.txt"
 
-# One Java bench step: its result file becomes $OUT/chatroom-<scenario>-<round>.json.
+# One Chatroom step, by the Node generator (its JSON line) or the Java bench (its result file):
+# the result becomes $OUT/chatroom-<scenario>-<round>.json.
 chatroom_step() {
   local scenario="$1" round="$2"
   shift 2
   local log="$OUT/chatroom-$scenario-$round.log"
   local rc=0
+  if [ "$GENERATOR" = node ]; then
+    timeout "$STEP_TIMEOUT" node bench/peers/load/load.mjs "$scenario" --peer chatroom \
+      --coordinator "$COORDINATOR" --archiver "$ARCHIVER" "$@" \
+      >"$OUT/chatroom-$scenario-$round.json" 2>"$log" || rc=$?
+    [ -s "$OUT/chatroom-$scenario-$round.json" ] || rm -f "$OUT/chatroom-$scenario-$round.json"
+    summarize "Chatroom " "$scenario" "$round" "$rc" "$log"
+    return
+  fi
   # shellcheck disable=SC2086
   timeout "$STEP_TIMEOUT" java $BENCH_JAVA_OPTS -jar bench/target/bench.jar "$scenario" \
     --coordinator "$COORDINATOR" --results "$OUT/raw" "$@" >"$log" 2>&1 || rc=$?
@@ -156,7 +180,7 @@ socketio_step() {
   shift 2
   local log="$OUT/socketio-$scenario-$round.log"
   local rc=0
-  timeout "$STEP_TIMEOUT" node bench/peers/socketio/load.mjs "$scenario" "$@" \
+  timeout "$STEP_TIMEOUT" node bench/peers/load/load.mjs "$scenario" --peer socketio "$@" \
     >"$OUT/socketio-$scenario-$round.json" 2>"$log" || rc=$?
   [ -s "$OUT/socketio-$scenario-$round.json" ] || rm -f "$OUT/socketio-$scenario-$round.json"
   summarize "Socket.IO" "$scenario" "$round" "$rc" "$log"
@@ -175,9 +199,11 @@ for round in $(seq 1 "$ROUNDS"); do
   socketio_step exp1 "$round" --urls "$first_url" --pids "$first_pid" \
     --messages "$EXP1_MESSAGES" --clients "$EXP1_CLIENTS" --inflight "$EXP1_INFLIGHT" \
     --warmup "$EXP1_WARMUP"
+  rooms_archiver=()
+  [ "$GENERATOR" = java ] && rooms_archiver=(--archiver "$ARCHIVER")
   chatroom_step rooms "$round" --rooms "$ROOMS" --members "$MEMBERS" \
     --messages "$ROOM_MESSAGES" --window "$WINDOW" --warmup "$ROOMS_WARMUP" --servers "$SERVERS" \
-    --archiver "$ARCHIVER"
+    "${rooms_archiver[@]}"
   socketio_step rooms "$round" --urls "$sio_urls" --pids "$sio_pids" --rooms "$ROOMS" \
     --members "$MEMBERS" --messages "$ROOM_MESSAGES" --window "$WINDOW" --warmup "$ROOMS_WARMUP"
 done

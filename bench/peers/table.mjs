@@ -1,9 +1,10 @@
 // Reads the results of one side-by-side run (bench/peers/side-by-side.sh) and prints the table:
 // medians over the rounds, Chatroom beside Socket.IO, and the ratio Chatroom / Socket.IO.
 //   node bench/peers/table.mjs <run dir>
-// The run dir holds chatroom-exp1-<k>.json and chatroom-rooms-<k>.json (the Java bench's result
-// files), socketio-exp1-<k>.json and socketio-rooms-<k>.json (load.mjs's JSON lines). Writes
-// summary.json and summary.md into the run dir too.
+// The run dir holds chatroom-exp1-<k>.json and chatroom-rooms-<k>.json (load.mjs's JSON lines,
+// or the Java bench's result files with GENERATOR=java), socketio-exp1-<k>.json and
+// socketio-rooms-<k>.json (load.mjs's JSON lines). Writes summary.json and summary.md into the
+// run dir too.
 import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
@@ -36,6 +37,8 @@ function point(file, peer) {
   const archiverPerMessage = archiver == null ? null : (archiver * 1e6) / p.messages;
   return {
     file: path.basename(file),
+    // load.mjs records its generator; the Java bench's result files do not.
+    generator: r.generator ?? (peer === "socketio" ? "node" : "java"),
     messagesPerSecond: p.messagesPerSecond,
     deliveriesPerSecond: p.deliveriesPerSecond,
     cpuPerDelivery: p.serverCpuMicrosPerDelivery,
@@ -72,9 +75,9 @@ const scenarios = [
   ["rooms", "messagesPerSecond", "msgs/s", "cpuPerMessage", "server CPU µs/message"],
 ];
 lines.push(
-  "| scenario | peer | rounds | msgs/s | deliveries/s | server CPU µs/delivery | server CPU µs/message | Redis CPU µs/message | archiver CPU µs/message | p50 ms | p99 ms | generator CPU µs/delivery | lost+dup+ooo+errors |",
+  "| scenario | peer | generator | rounds | msgs/s | deliveries/s | server CPU µs/delivery | server CPU µs/message | Redis CPU µs/message | archiver CPU µs/message | p50 ms | p99 ms | generator CPU µs/delivery | lost+dup+ooo+errors |",
 );
-lines.push("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+lines.push("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
 for (const [scenario] of scenarios) {
   for (const peer of ["Chatroom", "Socket.IO"]) {
     const pts = rows[`${scenario}|${peer}`] ?? [];
@@ -84,10 +87,11 @@ for (const [scenario] of scenarios) {
     }
     med.errors = pts.reduce((a, p) => a + (p.errors ?? 0), 0);
     med.rounds = pts.length;
+    med.generator = [...new Set(pts.map((p) => p.generator))].join("+") || "n/a";
     med.files = pts.map((p) => p.file);
     summary[`${scenario}|${peer}`] = med;
     lines.push(
-      `| ${scenario} | ${peer} | ${med.rounds} | ${fmt(med.messagesPerSecond)} | ${fmt(med.deliveriesPerSecond)} | ${fmt(med.cpuPerDelivery, 2)} | ${fmt(med.cpuPerMessage, 1)} | ${fmt(med.redisPerMessage, 1)} | ${fmt(med.archiverPerMessage, 1)} | ${fmt(med.p50, 1)} | ${fmt(med.p99, 1)} | ${fmt(med.generatorPerDelivery, 2)} | ${med.errors} |`,
+      `| ${scenario} | ${peer} | ${med.generator} | ${med.rounds} | ${fmt(med.messagesPerSecond)} | ${fmt(med.deliveriesPerSecond)} | ${fmt(med.cpuPerDelivery, 2)} | ${fmt(med.cpuPerMessage, 1)} | ${fmt(med.redisPerMessage, 1)} | ${fmt(med.archiverPerMessage, 1)} | ${fmt(med.p50, 1)} | ${fmt(med.p99, 1)} | ${fmt(med.generatorPerDelivery, 2)} | ${med.errors} |`,
     );
   }
 }

@@ -1,41 +1,58 @@
-// Load generator for the Socket.IO peer (server.mjs): the same two workloads as the Java bench's
-// `exp1` and `rooms`, the same checks and the same figures, printed as one JSON line on stdout
-// (progress goes to stderr).
+// One Node load generator for both peers of the side-by-side benchmark (side-by-side.sh):
+// Chatroom over STOMP 1.2 on WebSocket (`--peer chatroom`, through the coordinator's REST login
+// like a browser) and the Socket.IO peer (`--peer socketio`, server.mjs in ../socketio). The same
+// two workloads as the Java bench's `exp1` and `rooms`, the same checks and the same figures for
+// both, printed as one JSON line on stdout (progress goes to stderr), so the peers are compared
+// with one generator whose own CPU cost is the same for both.
 //
-//   node load.mjs exp1  --urls http://127.0.0.1:3101 --messages 10000 --clients 100
+//   node load.mjs exp1  --peer socketio|chatroom --messages 10000 --clients 100
 //                       [--inflight 64] [--warmup 2000]
-//   node load.mjs rooms --urls http://127.0.0.1:3101 --rooms 200 --members 5 --messages 40
+//   node load.mjs rooms --peer socketio|chatroom --rooms 200 --members 5 --messages 40
 //                       [--window 4] [--warmup 10]
-//   common: --text 100 --pids 3101=<pid>,... (else found with `ss` by port) --redis-port 6379
-//           --idle-timeout 20 --connect-concurrency 100 --results <dir> (also write a file)
+//   socketio: --urls http://127.0.0.1:3101,...
+//   chatroom: --coordinator http://localhost:8080 --servers 1 (the first N it lists)
+//             --server-ids chat-1,... (only these of the servers it lists)
+//             --archiver http://localhost:8090 (its CPU) --users 100 --user-prefix nodebench-
+//             --password <p> --origin <coordinator> --login-concurrency 4
+//   common:   --text 100 --pids <port>=<pid>,... (else found with `ss` by port) --redis-port 6379
+//             --idle-timeout 20 --connect-concurrency 100 --results <dir> (also write a file)
 //
 // exp1: C receivers join one room; one publisher (not in the room) sends M messages with at most
 // `inflight` unacked; a message counts for every receiver. rooms: R rooms of K members, every
 // member joins its room and sends N messages with at most `window` unacked (Socket.IO ack
-// callbacks); every member receives every message of its room, its own included.
+// callbacks; Chatroom acks on /user/queue/acks); every member receives every message of its
+// room, its own included. Joining waits for the join's ack (Socket.IO) or the SUBSCRIBE's
+// RECEIPT (Chatroom), so a room is live before anything is sent.
 //
 // Checks: Socket.IO numbers nothing, so every text carries the pass and a per-sender counter
 // ("<send µs> <pass>:<n> xxx..."); each receiver books, per sender, every n of 1..N: lost,
-// duplicates, out of order (n below the highest seen), gaps (n jumped ahead). Latency is
+// duplicates, out of order (n below the highest seen), gaps (n jumped ahead). For Chatroom also
+// every frame's seq must be the last one's + 1 on each subscription (seq breaks). Latency is
 // send-to-receive on this process's clock (the text starts with performance.now() in µs) and
 // send-to-ack. Server CPU: utime+stime of each server process (/proc/<pid>/stat) before and
-// after the measured window, divided by deliveries and by messages; Redis's the same way.
+// after the measured window, divided by deliveries and by messages; Redis's and the archiver's
+// the same way.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { performance } from "node:perf_hooks";
 import path from "node:path";
 import { io } from "socket.io-client";
+import { StompConnection } from "./stomp.mjs";
 
-const USAGE = `usage: node load.mjs exp1|rooms [--urls http://127.0.0.1:3101,...] [options]
-  exp1:   --messages 10000 --clients 100 --inflight 64 --warmup 2000 (messages, discarded)
-  rooms:  --rooms 200 --members 5 --messages 40 (per member) --window 4 --warmup 10 (per member)
-  common: --text 100 --pids 3101=<pid>,... --redis-port 6379 --idle-timeout 20
-          --connect-concurrency 100 --results <dir>`;
+const USAGE = `usage: node load.mjs exp1|rooms --peer socketio|chatroom [options]
+  exp1:     --messages 10000 --clients 100 --inflight 64 --warmup 2000 (messages, discarded)
+  rooms:    --rooms 200 --members 5 --messages 40 (per member) --window 4 --warmup 10 (per member)
+  socketio: --urls http://127.0.0.1:3101,...
+  chatroom: --coordinator http://localhost:8080 --servers 1 --server-ids <id>,... --archiver http://localhost:8090
+            --users 100 --user-prefix nodebench- --password <p> --origin <url> --login-concurrency 4
+  common:   --text 100 --pids <port>=<pid>,... --redis-port 6379 --idle-timeout 20
+            --connect-concurrency 100 --results <dir>`;
 
 const KNOWN = new Set([
-  "urls", "messages", "clients", "inflight", "warmup", "rooms", "members", "window", "text",
-  "pids", "redis-port", "idle-timeout", "connect-concurrency", "results", "label",
+  "peer", "urls", "messages", "clients", "inflight", "warmup", "rooms", "members", "window", "text",
+  "pids", "redis-port", "idle-timeout", "connect-concurrency", "results", "label", "coordinator",
+  "servers", "server-ids", "archiver", "users", "user-prefix", "password", "origin", "login-concurrency",
 ]);
 
 function parseArgs(argv) {
@@ -207,10 +224,134 @@ class Ledger {
   }
 }
 
-class Client {
-  constructor(url, user, room, senders, joins = true) {
+/** A Socket.IO connection of the peer (server.mjs): `join` and `send` events with ack callbacks. */
+class SocketIoLink {
+  constructor(url, user) {
     this.url = url;
     this.user = user;
+  }
+
+  connect(client) {
+    return new Promise((resolve, reject) => {
+      this.socket = io(this.url, {
+        transports: ["websocket"],
+        forceNew: true,
+        reconnection: false,
+        perMessageDeflate: false,
+        auth: { user: this.user },
+        timeout: 30000,
+      });
+      this.socket.once("connect", () => resolve());
+      this.socket.once("connect_error", (e) => reject(new Error(`${this.url}: ${e.message}`)));
+      this.socket.on("disconnect", (reason) => client.closed(reason));
+      this.socket.on("message", (m) => client.onMessage(m.sender, m.text, 0));
+    });
+  }
+
+  join(room) {
+    return new Promise((resolve, reject) => {
+      this.socket.timeout(30000).emit("join", room, (err, res) => {
+        if (err || res?.error) reject(new Error(`join ${room}: ${err?.message ?? res.error.message}`));
+        else resolve();
+      });
+    });
+  }
+
+  /** `onAck(error)`: null when acked, else the refusal as text. */
+  send(room, clientMessageId, text, onAck) {
+    this.socket.emit("send", { room, clientMessageId, text }, (res) =>
+      onAck(res?.error ? JSON.stringify(res.error) : null),
+    );
+  }
+
+  close() {
+    this.socket?.disconnect();
+  }
+}
+
+/**
+ * A Chatroom STOMP session: `join` subscribes to the room's topic with a receipt (the room is
+ * live once it arrives); a SEND is acked on /user/queue/acks or refused on /user/queue/errors,
+ * matched by clientMessageId.
+ */
+class ChatroomLink {
+  constructor(wsUrl, origin, token, sends) {
+    this.wsUrl = wsUrl;
+    this.origin = origin;
+    this.token = token;
+    this.sends = sends;
+    this.pendingAcks = new Map();
+    this.joined = null;
+    this.unmatchedErrors = 0;
+  }
+
+  async connect(client) {
+    this.client = client;
+    this.stomp = new StompConnection(this.wsUrl, this.origin, this.token, (f) => this.onFrame(f), (reason) =>
+      client.closed(reason),
+    );
+    await this.stomp.connect();
+    if (this.sends) {
+      this.stomp.subscribe("a", "/user/queue/acks");
+      this.stomp.subscribe("e", "/user/queue/errors");
+    }
+  }
+
+  join(room) {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`join ${room}: no RECEIPT in 30 s`)), 30000);
+      this.joined = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.stomp.subscribe("r", `/topic/rooms/${room}`, "joined");
+    });
+  }
+
+  onFrame(frame) {
+    if (frame.command === "MESSAGE") {
+      const sub = frame.headers.subscription;
+      const body = JSON.parse(frame.body);
+      if (sub === "r") {
+        this.client.onMessage(body.sender, body.text, body.seq);
+      } else if (sub === "a") {
+        this.settle(body.clientMessageId, null);
+      } else if (sub === "e") {
+        if (!this.settle(body.clientMessageId, `${body.code}: ${body.message}`)) {
+          this.unmatchedErrors++;
+          this.client.refused(`${body.code}: ${body.message}`);
+        }
+      }
+    } else if (frame.command === "RECEIPT" && frame.headers["receipt-id"] === "joined") {
+      this.joined?.();
+      this.joined = null;
+    } else if (frame.command === "ERROR") {
+      this.client.closed(`ERROR ${frame.headers.message ?? ""}`.trim());
+    }
+  }
+
+  settle(clientMessageId, error) {
+    const onAck = this.pendingAcks.get(clientMessageId);
+    if (onAck === undefined) return false;
+    this.pendingAcks.delete(clientMessageId);
+    onAck(error);
+    return true;
+  }
+
+  send(room, clientMessageId, text, onAck) {
+    this.pendingAcks.set(clientMessageId, onAck);
+    this.stomp.send(`/app/rooms/${room}`, JSON.stringify({ clientMessageId, text }));
+  }
+
+  close() {
+    this.stomp?.close();
+  }
+}
+
+class Client {
+  constructor(link, id, room, senders, joins = true) {
+    this.link = link;
+    this.id = id; // unique per run: part of every clientMessageId
     this.room = room;
     this.joins = joins; // a publisher of exp1 sends to the room without being in it
     this.senders = senders; // senders this client hears from per pass
@@ -226,34 +367,26 @@ class Client {
     this.firstError = null;
     this.closeReason = null;
     this.counted = false;
+    this.lastSeq = 0; // Chatroom numbers a room's messages: each must be the last + 1
+    this.seqBreaks = 0;
   }
 
-  connect() {
-    return new Promise((resolve, reject) => {
-      this.socket = io(this.url, {
-        transports: ["websocket"],
-        forceNew: true,
-        reconnection: false,
-        perMessageDeflate: false,
-        auth: { user: this.user },
-        timeout: 30000,
-      });
-      this.socket.once("connect", () => resolve(this));
-      this.socket.once("connect_error", (e) => reject(new Error(`${this.url}: ${e.message}`)));
-      this.socket.on("disconnect", (reason) => {
-        if (this.closeReason == null) this.closeReason = reason;
-      });
-      this.socket.on("message", (m) => this.onMessage(m));
-    });
+  async connect() {
+    await this.link.connect(this);
+    return this;
   }
 
   join() {
-    return new Promise((resolve, reject) => {
-      this.socket.timeout(30000).emit("join", this.room, (err, res) => {
-        if (err || res?.error) reject(new Error(`join ${this.room}: ${err?.message ?? res.error.message}`));
-        else resolve();
-      });
-    });
+    return this.link.join(this.room);
+  }
+
+  closed(reason) {
+    if (this.closeReason == null) this.closeReason = reason;
+  }
+
+  refused(error) {
+    this.sendErrors++;
+    if (this.firstError == null) this.firstError = error;
   }
 
   begin(pass) {
@@ -263,11 +396,14 @@ class Client {
     this.counted = false;
   }
 
-  onMessage(m) {
+  onMessage(sender, text, seq) {
     const now = nowMicros();
+    if (seq) {
+      if (this.lastSeq !== 0 && seq !== this.lastSeq + 1) this.seqBreaks++;
+      this.lastSeq = seq;
+    }
     const pass = this.pass;
     if (pass === null) return;
-    const text = m.text;
     const sp = text.indexOf(" ");
     const colon = text.indexOf(":", sp);
     const p = Number(text.slice(sp + 1, colon));
@@ -276,7 +412,7 @@ class Client {
       return;
     }
     const n = parseInt(text.slice(colon + 1), 10);
-    if (!this.ledger.record(m.sender, n)) return;
+    if (!this.ledger.record(sender, n)) return;
     pass.delivered++;
     pass.progress++;
     pass.lastArrival = now;
@@ -306,25 +442,21 @@ class Client {
 
   sendOne(n) {
     const pass = this.pass;
-    const clientMessageId = `${this.user}-${pass.id}-${n}`;
     this.sendTimes[n] = nowMicros();
-    this.socket.emit(
-      "send",
-      { room: this.room, clientMessageId, text: textOf(pass.id, n, this.chars) },
-      (res) => this.onAck(pass, n, res),
+    this.link.send(this.room, `${this.id}-${pass.id}-${n}`, textOf(pass.id, n, this.chars), (error) =>
+      this.onAck(pass, n, error),
     );
   }
 
-  onAck(pass, n, res) {
+  onAck(pass, n, error) {
     if (pass !== this.pass) return;
     const now = nowMicros();
     this.acked++;
     pass.acks++;
     pass.progress++;
     pass.lastAck = now;
-    if (res?.error) {
-      this.sendErrors++;
-      if (this.firstError == null) this.firstError = JSON.stringify(res.error);
+    if (error != null) {
+      this.refused(error);
     } else {
       pass.ackLatency.add(now - this.sendTimes[n]);
     }
@@ -341,7 +473,7 @@ class Client {
   }
 
   close() {
-    this.socket?.disconnect();
+    this.link.close();
   }
 }
 
@@ -379,7 +511,7 @@ function machine() {
  * receiver has every message and every ack is in, or when nothing moved for the idle timeout.
  */
 async function runPass(ctx, id, label, perSender, window) {
-  const { receivers, senders, sendersPerReceiver, chars, idleTimeoutMs, serverPids, redisPids } = ctx;
+  const { receivers, senders, sendersPerReceiver, chars, idleTimeoutMs, serverPids, redisPids, archiverPids } = ctx;
   const all = new Set([...receivers, ...senders]);
   const expectedDeliveries = receivers.length * sendersPerReceiver * perSender;
   const expectedMessages = senders.length * perSender;
@@ -399,6 +531,7 @@ async function runPass(ctx, id, label, perSender, window) {
   }
   const serverCpuBefore = sumCpu(serverPids);
   const redisCpuBefore = sumCpu(redisPids);
+  const archiverCpuBefore = archiverPids.length ? sumCpu(archiverPids) : null;
   const ownBefore = process.cpuUsage();
   const start = nowMicros();
   for (const s of senders) {
@@ -426,10 +559,11 @@ async function runPass(ctx, id, label, perSender, window) {
   const own = process.cpuUsage(ownBefore);
   const serverCpuAfter = sumCpu(serverPids);
   const redisCpuAfter = sumCpu(redisPids);
+  const archiverCpuAfter = archiverPids.length ? sumCpu(archiverPids) : null;
   for (const c of all) c.pass = null;
   const end = Math.max(pass.lastArrival, pass.lastAck, start + 1);
   const seconds = (end - start) / 1e6;
-  let lost = 0, duplicates = 0, outOfOrder = 0, gaps = 0, stray = 0;
+  let lost = 0, duplicates = 0, outOfOrder = 0, gaps = 0, stray = 0, seqBreaks = 0;
   for (const r of receivers) {
     const l = r.ledger;
     lost += sendersPerReceiver * perSender - l.distinct;
@@ -437,6 +571,8 @@ async function runPass(ctx, id, label, perSender, window) {
     outOfOrder += l.outOfOrder;
     gaps += l.gaps;
     stray += l.stray;
+    seqBreaks += r.seqBreaks;
+    r.seqBreaks = 0;
   }
   let sendErrors = 0;
   let acksMissing = 0;
@@ -472,6 +608,7 @@ async function runPass(ctx, id, label, perSender, window) {
     outOfOrder,
     gaps,
     strayDeliveries: stray,
+    seqBreaks,
     sendErrors: sendErrors + acksMissing,
     acksMissing,
     firstSendError,
@@ -482,6 +619,8 @@ async function runPass(ctx, id, label, perSender, window) {
     serverCpuMicrosPerDelivery: serverCpu == null || !delivered ? null : round((serverCpu * 1e6) / delivered),
     serverCpuMicrosPerMessage: serverCpu == null ? null : round((serverCpu * 1e6) / expectedMessages),
     redisCpuSeconds: redisCpu == null ? null : round(redisCpu),
+    archiverCpuSeconds:
+      archiverCpuBefore != null && archiverCpuAfter != null ? round(archiverCpuAfter - archiverCpuBefore) : null,
     generatorCpuSeconds: round(ownCpu),
     generatorCpuMicrosPerDelivery: delivered ? round((ownCpu * 1e6) / delivered) : 0,
   };
@@ -493,7 +632,7 @@ function printPoint(p) {
     `${p.label.padEnd(22)} ${p.messages} msgs x ${p.clients} clients on ${p.chatServers} server(s): ` +
       `${p.seconds.toFixed(3)} s, ${p.messagesPerSecond.toFixed(0)} msgs/s, ` +
       `${p.deliveriesPerSecond.toFixed(0)} deliveries/s | lost ${p.lost} dup ${p.duplicates} ` +
-      `ooo ${p.outOfOrder} gaps ${p.gaps} errors ${p.sendErrors} closed ${p.connectionsClosed} | ` +
+      `ooo ${p.outOfOrder} gaps ${p.gaps} seq breaks ${p.seqBreaks} errors ${p.sendErrors} closed ${p.connectionsClosed} | ` +
       `p50 ${l.p50} p90 ${l.p90} p99 ${l.p99} p99.9 ${l.p999} max ${l.max} ms | ` +
       `ack p50 ${p.ackLatency.p50} p99 ${p.ackLatency.p99} ms | server CPU ` +
       `${p.serverCpuMicrosPerDelivery ?? "n/a"} µs/delivery ${p.serverCpuMicrosPerMessage ?? "n/a"} µs/msg, ` +
@@ -501,36 +640,134 @@ function printPoint(p) {
   );
 }
 
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function localUrl(u, what) {
+  const h = new URL(u).hostname;
+  if (h !== "127.0.0.1" && h !== "localhost") throw new Error(`${what} ${u}: only localhost/127.0.0.1 is driven`);
+  return u;
+}
+
+/** POSTs JSON; a 429 is retried after its Retry-After (at least 1 s), as the Java bench does. */
+async function postJson(url, body) {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const res = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    if (res.status !== 429) return res;
+    await sleep(Math.max(1, Number(res.headers.get("retry-after")) || 1) * 1000);
+  }
+  throw new Error(`${url}: still 429 after 20 attempts`);
+}
+
+/** Registers (a 409 for an existing user is fine) and logs in `count` users, a few at a time. */
+async function loginAll(coordinator, prefix, password, count, concurrency) {
+  const logins = new Array(count);
+  let next = 0;
+  async function worker() {
+    while (next < count) {
+      const i = next++;
+      const credentials = { username: `${prefix}${i}`, password };
+      const registered = await postJson(`${coordinator}/api/auth/register`, credentials);
+      if (registered.status !== 201 && registered.status !== 409) {
+        throw new Error(`register ${credentials.username}: ${registered.status} ${await registered.text()}`);
+      }
+      const login = await postJson(`${coordinator}/api/auth/login`, credentials);
+      if (login.status !== 200) {
+        throw new Error(`login ${credentials.username}: ${login.status} ${await login.text()}`);
+      }
+      logins[i] = await login.json();
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+  return logins;
+}
+
+/**
+ * Where the clients of one peer connect and how: `link(i, sends)` makes client i's connection
+ * (spread round robin over the servers), `serverUrls` and `serverPids` are what is measured.
+ */
+async function peerSetup(peer, opts, int, clientCount) {
+  const pidSpec = new Map(
+    (opts.pids ?? "").split(",").filter(Boolean).map((kv) => kv.split("=").map((x) => Number(x.trim()))),
+  );
+  const pidOf = (u) => {
+    const port = Number(new URL(u).port);
+    return pidSpec.get(port) || pidByPort(port);
+  };
+  if (peer === "socketio") {
+    const urls = (opts.urls ?? "http://127.0.0.1:3101").split(",").map((u) => localUrl(u.trim(), "--urls")).filter(Boolean);
+    return {
+      serverUrls: urls,
+      serverPids: urls.map(pidOf),
+      archiverPids: [],
+      link: (i, sends, user) => new SocketIoLink(urls[i % urls.length], user ?? `u${i}`),
+    };
+  }
+  const coordinator = localUrl((opts.coordinator ?? "http://localhost:8080").replace(/\/$/, ""), "--coordinator");
+  const wanted = int("servers", 1);
+  const res = await fetch(`${coordinator}/api/servers`);
+  if (res.status !== 200) throw new Error(`GET ${coordinator}/api/servers: ${res.status}`);
+  const ids = (opts["server-ids"] ?? "").split(",").filter(Boolean);
+  const listed = (await res.json()).filter((s) => ids.length === 0 || ids.includes(s.id));
+  const servers = listed.slice(0, wanted);
+  if (servers.length < wanted) throw new Error(`${coordinator} lists ${servers.length} live chat server(s), ${wanted} wanted`);
+  for (const s of servers) localUrl(s.httpUrl, "chat server");
+  const users = Math.min(int("users", 100), clientCount);
+  const t0 = performance.now();
+  const logins = await loginAll(
+    coordinator,
+    opts["user-prefix"] ?? "nodebench-",
+    opts.password ?? "bench-password-0123",
+    users,
+    int("login-concurrency", 4),
+  );
+  log(`logged in ${users} users at ${coordinator} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const origin = opts.origin ?? coordinator;
+  const archiver = localUrl(opts.archiver ?? "http://localhost:8090", "--archiver");
+  const archiverPid = pidOf(archiver);
+  if (!archiverPid) log(`no archiver listens at ${archiver}: no archiver CPU figure`);
+  return {
+    serverUrls: servers.map((s) => s.httpUrl),
+    serverPids: servers.map((s) => pidOf(s.httpUrl)),
+    archiverPids: archiverPid ? [archiverPid] : [],
+    users,
+    link: (i, sends) =>
+      new ChatroomLink(servers[i % servers.length].wsUrl, origin, logins[i % logins.length].token, sends),
+  };
+}
+
 async function main() {
   const { positional, opts } = parseArgs(process.argv.slice(2));
   const scenario = positional[0];
-  if (scenario !== "exp1" && scenario !== "rooms") {
+  const peer = opts.peer ?? "socketio";
+  if ((scenario !== "exp1" && scenario !== "rooms") || (peer !== "socketio" && peer !== "chatroom")) {
     log(USAGE);
     process.exit(2);
   }
   const int = (name, fallback) => (opts[name] == null ? fallback : Number(String(opts[name]).replace(/_/g, "")));
-  const urls = (opts.urls ?? "http://127.0.0.1:3101").split(",").map((u) => u.trim()).filter(Boolean);
-  for (const u of urls) {
-    const h = new URL(u).hostname;
-    if (h !== "127.0.0.1" && h !== "localhost") throw new Error(`${u}: only 127.0.0.1 is driven`);
+  const rooms = int("rooms", 200);
+  const members = int("members", 5);
+  const clientCount = scenario === "exp1" ? int("clients", 100) : rooms * members;
+  const setup = await peerSetup(peer, opts, int, clientCount);
+  if (peer === "chatroom" && scenario === "rooms" && setup.users < members) {
+    throw new Error(`--users ${setup.users}: at least --members (${members}) so a room's members are distinct users`);
   }
-  const pidSpec = new Map(
-    (opts.pids ?? "").split(",").filter(Boolean).map((kv) => kv.split("=").map((x) => Number(x.trim()))),
-  );
-  const serverPids = urls.map((u) => {
-    const port = Number(new URL(u).port);
-    return pidSpec.get(port) || pidByPort(port);
-  });
-  if (serverPids.some((p) => !p)) log(`server pid not found for some of ${urls}: no server CPU figure`);
+  const { serverUrls, serverPids } = setup;
+  if (serverPids.some((p) => !p)) log(`server pid not found for some of ${serverUrls}: no server CPU figure`);
   const redisPid = pidByPort(int("redis-port", 6379));
   const ctx = {
-    urls,
+    urls: serverUrls,
     chars: int("text", 100),
     idleTimeoutMs: int("idle-timeout", 20) * 1000,
     serverPids: serverPids.every((p) => p) ? serverPids : [],
     redisPids: redisPid ? [redisPid] : [],
+    archiverPids: setup.archiverPids,
   };
   const tag = Date.now().toString(36);
+  const roomPrefix = peer === "socketio" ? "bench-sio" : "bench-node";
   const clients = [];
   let points = [];
   let shape;
@@ -538,27 +775,28 @@ async function main() {
   try {
     if (scenario === "exp1") {
       const messages = int("messages", 10000);
-      const count = int("clients", 100);
       const inflight = int("inflight", 64);
       const warmup = int("warmup", 2000);
-      const room = `bench-sio-exp1-${tag}`;
-      const server = urls[0];
-      const receivers = Array.from({ length: count }, (_, i) => new Client(server, `u${i}`, room, 1));
-      const publisher = new Client(server, "p0", room, 0, false);
+      const room = `${roomPrefix}-exp1-${tag}`;
+      // exp1 uses the first server only; with --users below --clients, logins are shared.
+      const receivers = Array.from(
+        { length: clientCount },
+        (_, i) => new Client(setup.link(i * serverUrls.length, false), `r${tag}-${i}`, room, 1),
+      );
+      const publisher = new Client(setup.link(0, true, "p0"), `p${tag}`, room, 0, false);
       clients.push(...receivers, publisher);
-      shape = { room, clients: count, messages, inflight, warmup, server };
+      shape = { room, clients: clientCount, messages, inflight, warmup, server: serverUrls[0] };
       const t0 = performance.now();
       await connectAll(clients, int("connect-concurrency", 100));
       await joinAll(receivers);
-      log(`connected ${count} receivers + 1 publisher to ${server} in ${((performance.now() - t0) / 1000).toFixed(1)} s (room ${room})`);
+      log(`connected ${clientCount} receivers + 1 publisher to ${serverUrls[0]} in ${((performance.now() - t0) / 1000).toFixed(1)} s (room ${room})`);
+      Object.assign(ctx, { urls: serverUrls.slice(0, 1), serverPids: ctx.serverPids.slice(0, 1) });
       Object.assign(ctx, { receivers, senders: [publisher], sendersPerReceiver: 1 });
       if (warmup > 0) printPoint(await runPass(ctx, 0, "warm-up (discarded)", warmup, inflight));
-      const p = await runPass(ctx, 1, `${messages}x${count}`, messages, inflight);
+      const p = await runPass(ctx, 1, `${messages}x${clientCount}`, messages, inflight);
       printPoint(p);
       points = [p];
     } else {
-      const rooms = int("rooms", 200);
-      const members = int("members", 5);
       const perMember = int("messages", 40);
       const window = int("window", 4);
       const warmup = int("warmup", 10);
@@ -566,7 +804,7 @@ async function main() {
       for (let r = 0; r < rooms; r++) {
         for (let m = 0; m < members; m++) {
           const i = r * members + m;
-          all.push(new Client(urls[i % urls.length], `u${i}`, `bench-sio-rooms-${tag}-r${r}`, members));
+          all.push(new Client(setup.link(i, true), `m${tag}-${i}`, `${roomPrefix}-rooms-${tag}-r${r}`, members));
         }
       }
       clients.push(...all);
@@ -574,7 +812,7 @@ async function main() {
       const t0 = performance.now();
       await connectAll(all, int("connect-concurrency", 100));
       await joinAll(all);
-      log(`connected ${all.length} members of ${rooms} rooms to ${urls.join(", ")} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      log(`connected ${all.length} members of ${rooms} rooms to ${serverUrls.join(", ")} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       Object.assign(ctx, { receivers: all, senders: all, sendersPerReceiver: members });
       if (warmup > 0) printPoint(await runPass(ctx, 0, "warm-up (discarded)", warmup, window));
       const p = await runPass(ctx, 1, `${rooms}x${members}x${perMember}`, perMember, window);
@@ -585,23 +823,26 @@ async function main() {
     for (const c of clients) c.close();
   }
   const correct = points.every(
-    (p) => p.lost === 0 && p.duplicates === 0 && p.outOfOrder === 0 && p.sendErrors === 0,
+    (p) => p.lost === 0 && p.duplicates === 0 && p.outOfOrder === 0 && p.sendErrors === 0 && p.seqBreaks === 0,
   );
+  const last = points[points.length - 1];
   const result = {
-    peer: "socket.io",
+    peer: peer === "socketio" ? "socket.io" : "chatroom",
+    generator: "node",
     scenario,
     startedAt: started.toISOString(),
-    machine: { ...machine(), serverPids: ctx.serverPids, redisPid },
+    machine: { ...machine(), serverPids: ctx.serverPids, redisPid, archiverPids: ctx.archiverPids },
     options: opts,
     shape,
     points,
+    extra: { archiverCpuSeconds: last?.archiverCpuSeconds ?? null },
     correct,
   };
   const line = JSON.stringify(result);
   if (opts.results) {
     mkdirSync(opts.results, { recursive: true });
     const stamp = started.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
-    const file = path.join(opts.results, `socketio-${scenario}-${stamp}.json`);
+    const file = path.join(opts.results, `${peer}-node-${scenario}-${stamp}.json`);
     writeFileSync(file, JSON.stringify(result, null, 2) + "\n");
     log(`result: ${file}`);
   }

@@ -16,11 +16,15 @@
 #   ROUNDS [3]                 rounds (at most 20)
 #   EXP1_MESSAGES [10000] EXP1_CLIENTS [100] EXP1_INFLIGHT [64] EXP1_WARMUP [2000]
 #   ROOMS [200] MEMBERS [5] ROOM_MESSAGES [40] (per member) WINDOW [4] ROOMS_WARMUP [10]
-#   SERVERS [1]                chat-apps / Socket.IO servers used by rooms (exp1 always uses one)
+#   SERVERS [1]                chat-apps / Socket.IO servers used by rooms; exp1 sends through the first
+#                              and (Node generator) measures them all
 #   SIO_PORT [3101]            first Socket.IO port (SERVERS ports from there)
 #   COORDINATOR [http://localhost:8080]
-#   ARCHIVER [http://localhost:8090]   its CPU during Chatroom's rooms steps (archiver CPU µs/message)
+#   ARCHIVER [http://localhost:8090]   its CPU during Chatroom's steps (archiver CPU µs/message; the Java
+#                              bench measures it in rooms only)
 #   STEP_TIMEOUT [900]         seconds one step may take before it is killed
+#   SETTLE [3]                 seconds of pause before each step, so the archiver's and PostgreSQL's
+#                              work left from one step does not run in the next one's window
 #   LABEL [run]                a name for this run (e.g. before / after), recorded in the output
 #   OUT [bench/results/side-by-side-<LABEL>-<UTC time>]
 #   GENERATOR [node]           node: bench/peers/load/load.mjs for both peers; java: bench.jar for Chatroom
@@ -43,6 +47,7 @@ SIO_PORT="${SIO_PORT:-3101}"
 COORDINATOR="${COORDINATOR:-http://localhost:8080}"
 ARCHIVER="${ARCHIVER:-http://localhost:8090}"   # its CPU is measured during rooms
 STEP_TIMEOUT="${STEP_TIMEOUT:-900}"
+SETTLE="${SETTLE:-3}"
 LABEL="${LABEL:-run}"
 OUT="${OUT:-bench/results/side-by-side-$LABEL-$(date -u +%Y%m%d-%H%M%S)}"
 BENCH_JAVA_OPTS="${BENCH_JAVA_OPTS:-}"
@@ -53,7 +58,7 @@ case "$GENERATOR" in
 esac
 
 for v in ROUNDS EXP1_MESSAGES EXP1_CLIENTS EXP1_INFLIGHT EXP1_WARMUP ROOMS MEMBERS ROOM_MESSAGES \
-    WINDOW ROOMS_WARMUP SERVERS SIO_PORT STEP_TIMEOUT; do
+    WINDOW ROOMS_WARMUP SERVERS SIO_PORT STEP_TIMEOUT SETTLE; do
   case "${!v}" in '' | *[!0-9]*) echo "side-by-side: $v must be a number, not '${!v}'" >&2; exit 2 ;; esac
 done
 if [ "$ROUNDS" -lt 1 ] || [ "$ROUNDS" -gt 20 ]; then
@@ -65,6 +70,7 @@ case "$COORDINATOR" in
   *) echo "side-by-side: COORDINATOR must be on localhost/127.0.0.1" >&2; exit 2 ;;
 esac
 command -v node >/dev/null || { echo "side-by-side: node (20+) is not installed" >&2; exit 1; }
+command -v npm >/dev/null || { echo "side-by-side: npm is not installed" >&2; exit 1; }
 
 # The Chatroom cluster must be up and list enough chat servers.
 servers_json="$(curl -fsS --max-time 10 "$COORDINATOR/api/servers" 2>/dev/null || true)"
@@ -121,8 +127,6 @@ for port in "${ports[@]}"; do
   sio_urls="${sio_urls:+$sio_urls,}http://127.0.0.1:$port"
   sio_pids="${sio_pids:+$sio_pids,}$port=$(cat "bench/peers/socketio/.run/server-$port.pid")"
 done
-first_url="http://127.0.0.1:${ports[0]}"
-first_pid="${ports[0]}=$(cat "bench/peers/socketio/.run/server-${ports[0]}.pid")"
 
 # Which build the cluster runs: the git commit of the directory the first chat-app runs in.
 chat_port="$(printf '%s' "$servers_json" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log(new URL(JSON.parse(s)[0].httpUrl).port)}catch{console.log("")}})')"
@@ -155,6 +159,7 @@ chatroom_step() {
   shift 2
   local log="$OUT/chatroom-$scenario-$round.log"
   local rc=0
+  sleep "$SETTLE"
   if [ "$GENERATOR" = node ]; then
     timeout "$STEP_TIMEOUT" node bench/peers/load/load.mjs "$scenario" --peer chatroom \
       --coordinator "$COORDINATOR" --archiver "$ARCHIVER" "$@" \
@@ -180,6 +185,7 @@ socketio_step() {
   shift 2
   local log="$OUT/socketio-$scenario-$round.log"
   local rc=0
+  sleep "$SETTLE"
   timeout "$STEP_TIMEOUT" node bench/peers/load/load.mjs "$scenario" --peer socketio "$@" \
     >"$OUT/socketio-$scenario-$round.json" 2>"$log" || rc=$?
   [ -s "$OUT/socketio-$scenario-$round.json" ] || rm -f "$OUT/socketio-$scenario-$round.json"
@@ -194,9 +200,13 @@ summarize() {
 }
 
 for round in $(seq 1 "$ROUNDS"); do
+  exp1_servers=()
+  [ "$GENERATOR" = node ] && exp1_servers=(--servers "$SERVERS")
   chatroom_step exp1 "$round" --messages "$EXP1_MESSAGES" --clients "$EXP1_CLIENTS" \
-    --inflight "$EXP1_INFLIGHT" --warmup "$EXP1_WARMUP"
-  socketio_step exp1 "$round" --urls "$first_url" --pids "$first_pid" \
+    --inflight "$EXP1_INFLIGHT" --warmup "$EXP1_WARMUP" "${exp1_servers[@]}"
+  # exp1's clients use the first server of each peer; with SERVERS > 1 the Node generator
+  # measures all of them (a Socket.IO server gets every broadcast through the adapter).
+  socketio_step exp1 "$round" --urls "$sio_urls" --pids "$sio_pids" \
     --messages "$EXP1_MESSAGES" --clients "$EXP1_CLIENTS" --inflight "$EXP1_INFLIGHT" \
     --warmup "$EXP1_WARMUP"
   rooms_archiver=()

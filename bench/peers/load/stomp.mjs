@@ -3,6 +3,7 @@
 // reader for the frames the chat-app sends, in text or binary WebSocket messages, several frames
 // per message allowed (the contract lets a server do both). Header values are ours (room names,
 // ids, tokens) and never hold ':' or newlines, so nothing is escaped.
+import { StringDecoder } from "node:string_decoder";
 import WebSocket from "ws";
 
 const NUL = "\0";
@@ -19,15 +20,18 @@ export class Frame {
 /**
  * Splits WebSocket messages into frames. A frame ends at its NUL (bodies here are JSON, which
  * holds none); heart-beat end-of-lines between frames are skipped; a frame cut across two
- * WebSocket messages is kept until its end arrives.
+ * WebSocket messages is kept until its end arrives, also when the cut falls inside a multi-byte
+ * character of a binary message (its bytes are decoded as one UTF-8 stream).
  */
 export class FrameReader {
   constructor() {
     this.pending = "";
+    this.decoder = new StringDecoder("utf8");
   }
 
-  /** The complete frames in `text`, after what is left of earlier messages. */
-  read(text) {
+  /** The complete frames in `message` (a string, or the bytes ws hands over), after what is left of earlier messages. */
+  read(message) {
+    const text = typeof message === "string" ? message : this.decoder.write(message);
     const frames = [];
     let data = this.pending.length ? this.pending + text : text;
     let from = 0;
@@ -98,8 +102,7 @@ export class StompConnection {
         socket.send(`CONNECT\naccept-version:1.2\nhost:${host}\nheart-beat:0,0\nAuthorization:Bearer ${this.token}\n\n${NUL}`);
       });
       socket.on("message", (data) => {
-        const text = typeof data === "string" ? data : data.toString("utf8");
-        for (const frame of this.reader.read(text)) {
+        for (const frame of this.reader.read(data)) {
           if (!settled) {
             if (frame.command === "CONNECTED") {
               settled = true;

@@ -26,6 +26,16 @@ test("a frame cut across two messages is read once its NUL arrives", () => {
   assert.deepEqual(reader.read(""), []);
 });
 
+test("a binary message cut inside a multi-byte character", () => {
+  const reader = new FrameReader();
+  const bytes = Buffer.from(message("r", '{"seq":3,"text":"é€😀"}'), "utf8");
+  const cut = bytes.indexOf(Buffer.from("€", "utf8")) + 1; // inside the euro sign's 3 bytes
+  assert.deepEqual(reader.read(bytes.subarray(0, cut)), []);
+  const frames = reader.read(bytes.subarray(cut));
+  assert.equal(frames.length, 1);
+  assert.equal(frames[0].body, '{"seq":3,"text":"é€😀"}');
+});
+
 test("CRLF line ends, a header without a value, the first of repeated headers, an empty body", () => {
   const [f] = new FrameReader().read("RECEIPT\r\nreceipt-id:joined\r\nreceipt-id:other\r\nflag\r\n\r\n\0");
   assert.equal(f.command, "RECEIPT");

@@ -285,7 +285,6 @@ class ChatroomLink {
     this.sends = sends;
     this.pendingAcks = new Map();
     this.joined = null;
-    this.unmatchedErrors = 0;
   }
 
   async connect(client) {
@@ -321,7 +320,6 @@ class ChatroomLink {
         this.settle(body.clientMessageId, null);
       } else if (sub === "e") {
         if (!this.settle(body.clientMessageId, `${body.code}: ${body.message}`)) {
-          this.unmatchedErrors++;
           this.client.refused(`${body.code}: ${body.message}`);
         }
       }
@@ -716,8 +714,10 @@ async function loginAll(coordinator, prefix, password, count, concurrency) {
 }
 
 /**
- * Where the clients of one peer connect and how: `link(i, sends)` makes client i's connection
- * (spread round robin over the servers), `serverUrls` and `serverPids` are what is measured.
+ * Where the clients of one peer connect and how: `link(i, {server, sends, user})` makes client
+ * i's connection, to server `server` (default i: round robin over the servers), as login i (or
+ * Socket.IO user `user`), subscribed to its acks and errors if it `sends`; `serverUrls` and
+ * `serverPids` are what is measured.
  */
 async function peerSetup(peer, opts, int, clientCount) {
   const pidSpec = new Map(
@@ -733,7 +733,7 @@ async function peerSetup(peer, opts, int, clientCount) {
       serverUrls: urls,
       serverPids: urls.map(pidOf),
       archiverPids: [],
-      link: (i, sends, user) => new SocketIoLink(urls[i % urls.length], user ?? `u${i}`),
+      link: (i, { server = i, user = `u${i}` } = {}) => new SocketIoLink(urls[server % urls.length], user),
     };
   }
   const coordinator = localUrl((opts.coordinator ?? "http://localhost:8080").replace(/\/$/, ""), "--coordinator");
@@ -764,8 +764,8 @@ async function peerSetup(peer, opts, int, clientCount) {
     serverPids: servers.map((s) => pidOf(s.httpUrl)),
     archiverPids: archiverPid ? [archiverPid] : [],
     users,
-    link: (i, sends) =>
-      new ChatroomLink(servers[i % servers.length].wsUrl, origin, logins[i % logins.length].token, sends),
+    link: (i, { server = i, sends = true } = {}) =>
+      new ChatroomLink(servers[server % servers.length].wsUrl, origin, logins[i % logins.length].token, sends),
   };
 }
 
@@ -814,9 +814,9 @@ async function main() {
       // --users below --clients, logins are shared.
       const receivers = Array.from(
         { length: clientCount },
-        (_, i) => new Client(setup.link(i * serverUrls.length, false), `r${tag}-${i}`, room, 1),
+        (_, i) => new Client(setup.link(i, { server: 0, sends: false }), `r${tag}-${i}`, room, 1),
       );
-      const publisher = new Client(setup.link(0, true, "p0"), `p${tag}`, room, 0, false);
+      const publisher = new Client(setup.link(0, { server: 0, user: "p0" }), `p${tag}`, room, 0, false);
       clients.push(...receivers, publisher);
       shape = { room, clients: clientCount, messages, inflight, warmup, server: serverUrls[0] };
       const t0 = performance.now();
@@ -837,7 +837,7 @@ async function main() {
       for (let r = 0; r < rooms; r++) {
         for (let m = 0; m < members; m++) {
           const i = r * members + m;
-          all.push(new Client(setup.link(i, true), `m${tag}-${i}`, `${roomPrefix}-rooms-${tag}-r${r}`, members));
+          all.push(new Client(setup.link(i), `m${tag}-${i}`, `${roomPrefix}-rooms-${tag}-r${r}`, members));
         }
       }
       clients.push(...all);

@@ -29,6 +29,12 @@
 #   OUT [bench/results/side-by-side-<LABEL>-<UTC time>]
 #   GENERATOR [node]           node: bench/peers/load/load.mjs for both peers; java: bench.jar for Chatroom
 #   BENCH_JAVA_OPTS []         JVM options for the Java load generator (GENERATOR=java)
+#   PIN [0]                    1: the servers on CPU 0, the generator on CPU 1 (taskset; Node generator,
+#                              2+ cores), as if the generator ran on another machine: every thread of
+#                              the cluster's apps (chat servers, coordinator, archiver), of every
+#                              redis-server and PostgreSQL process and of the Socket.IO servers is
+#                              moved to CPU 0 once they run (so the JVMs keep the thread pools and GC
+#                              they chose for 2 cores), and put back on every CPU at the end
 set -euo pipefail
 cd -P "$(dirname "$0")/../.."
 
@@ -56,6 +62,16 @@ case "$GENERATOR" in
   node | java) ;;
   *) echo "side-by-side: GENERATOR must be node or java, not '$GENERATOR'" >&2; exit 2 ;;
 esac
+PIN="${PIN:-0}"
+case "$PIN" in
+  0 | 1) ;;
+  *) echo "side-by-side: PIN must be 0 or 1, not '$PIN'" >&2; exit 2 ;;
+esac
+if [ "$PIN" = 1 ]; then
+  [ "$GENERATOR" = node ] || { echo "side-by-side: PIN=1 needs GENERATOR=node" >&2; exit 2; }
+  [ "$(nproc --all)" -ge 2 ] || { echo "side-by-side: PIN=1 needs 2 or more CPUs" >&2; exit 2; }
+  command -v taskset >/dev/null || { echo "side-by-side: PIN=1 needs taskset (util-linux)" >&2; exit 1; }
+fi
 
 for v in ROUNDS EXP1_MESSAGES EXP1_CLIENTS EXP1_INFLIGHT EXP1_WARMUP ROOMS MEMBERS ROOM_MESSAGES \
     WINDOW ROOMS_WARMUP SERVERS SIO_PORT STEP_TIMEOUT SETTLE; do
@@ -101,7 +117,32 @@ mkdir -p "$OUT/raw"
 echo "side-by-side: results in $OUT"
 
 run_sh_pid=""
+pinned=0
+# The pids of every server process of both peers (PIN=1): the processes listening on the chat
+# servers', coordinator's and archiver's ports, every redis-server and postgres (backends started
+# later inherit the postmaster's CPUs) and the Socket.IO servers.
+server_pids() {
+  local url port
+  for url in $(printf '%s' "$servers_json" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{for(const x of JSON.parse(s))console.log(x.httpUrl)})') \
+      "$COORDINATOR" "$ARCHIVER"; do
+    port="$(node -e 'console.log(new URL(process.argv[1]).port || 80)' "$url")"
+    ss -ltnpH "sport = :$port" 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2
+  done
+  pgrep -x redis-server || true
+  pgrep -x postgres || true
+  printf '%s\n' "$sio_pids" | tr ',' '\n' | cut -d= -f2
+}
+# Moves every thread of the server processes to CPU list $1.
+pin_servers() {
+  local pid
+  for pid in $(server_pids | sort -un); do
+    taskset -a -p -c "$1" "$pid" >/dev/null 2>&1 || echo "side-by-side: could not pin pid $pid" >&2
+  done
+}
 cleanup() {
+  if [ "$pinned" = 1 ]; then
+    pin_servers "0-$(($(nproc --all) - 1))"
+  fi
   if [ -n "$run_sh_pid" ]; then
     kill -TERM "$run_sh_pid" 2>/dev/null || true
     for _ in $(seq 1 50); do
@@ -137,6 +178,15 @@ if [ -n "$chat_pid" ] && cluster_dir="$(readlink "/proc/$chat_pid/cwd" 2>/dev/nu
 fi
 cluster_java="$(readlink "/proc/${chat_pid:-0}/exe" 2>/dev/null || echo unknown)"
 
+generator=(node)
+pin_line="none (servers and generator share every CPU)"
+if [ "$PIN" = 1 ]; then
+  pinned=1
+  pin_servers 0
+  generator=(taskset -c 1 node)
+  pin_line="servers on CPU 0 (pids $(server_pids | sort -un | tr '\n' ' ')), generator on CPU 1"
+fi
+
 {
   echo "label: $LABEL"
   echo "started: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -146,6 +196,7 @@ cluster_java="$(readlink "/proc/${chat_pid:-0}/exe" 2>/dev/null || echo unknown)
   echo "chat servers: $servers_json"
   echo "socket.io servers: $sio_urls ($sio_pids)"
   echo "generator: $GENERATOR"
+  echo "pinning: $pin_line"
   echo "settings: ROUNDS=$ROUNDS EXP1_MESSAGES=$EXP1_MESSAGES EXP1_CLIENTS=$EXP1_CLIENTS" \
     "EXP1_INFLIGHT=$EXP1_INFLIGHT EXP1_WARMUP=$EXP1_WARMUP ROOMS=$ROOMS MEMBERS=$MEMBERS" \
     "ROOM_MESSAGES=$ROOM_MESSAGES WINDOW=$WINDOW ROOMS_WARMUP=$ROOMS_WARMUP SERVERS=$SERVERS"
@@ -161,7 +212,7 @@ chatroom_step() {
   local rc=0
   sleep "$SETTLE"
   if [ "$GENERATOR" = node ]; then
-    timeout "$STEP_TIMEOUT" node bench/peers/load/load.mjs "$scenario" --peer chatroom \
+    timeout "$STEP_TIMEOUT" "${generator[@]}" bench/peers/load/load.mjs "$scenario" --peer chatroom \
       --coordinator "$COORDINATOR" --archiver "$ARCHIVER" "$@" \
       >"$OUT/chatroom-$scenario-$round.json" 2>"$log" || rc=$?
     [ -s "$OUT/chatroom-$scenario-$round.json" ] || rm -f "$OUT/chatroom-$scenario-$round.json"
@@ -186,7 +237,7 @@ socketio_step() {
   local log="$OUT/socketio-$scenario-$round.log"
   local rc=0
   sleep "$SETTLE"
-  timeout "$STEP_TIMEOUT" node bench/peers/load/load.mjs "$scenario" --peer socketio "$@" \
+  timeout "$STEP_TIMEOUT" "${generator[@]}" bench/peers/load/load.mjs "$scenario" --peer socketio "$@" \
     >"$OUT/socketio-$scenario-$round.json" 2>"$log" || rc=$?
   [ -s "$OUT/socketio-$scenario-$round.json" ] || rm -f "$OUT/socketio-$scenario-$round.json"
   summarize "Socket.IO" "$scenario" "$round" "$rc" "$log"

@@ -189,13 +189,18 @@ final class SessionOutbox extends ConcurrentWebSocketSessionDecorator implements
     }
 
     private void schedule() {
-        if (writing.compareAndSet(false, true)) {
-            try {
-                writers.execute(this::drain);
-            } catch (RejectedExecutionException e) {
-                // Shutting down: write here instead.
-                drain();
-            }
+        if (writing.compareAndSet(false, true) && !WriteBatch.defer(this)) {
+            handOver();
+        }
+    }
+
+    /** Gives the drain, whose {@link #writing} flag the caller took, to the socket writers. */
+    void handOver() {
+        try {
+            writers.execute(this::drain);
+        } catch (RejectedExecutionException e) {
+            // Shutting down: write here instead.
+            drain();
         }
     }
 

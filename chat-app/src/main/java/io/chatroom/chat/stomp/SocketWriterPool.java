@@ -141,9 +141,16 @@ public final class SocketWriterPool implements Executor {
         public void run() {
             try {
                 while (!shutdown && !detached.get()) {
-                    Runnable drain = ready.poll(1, TimeUnit.SECONDS);
+                    Runnable drain = ready.poll();
                     if (drain == null) {
-                        continue;
+                        drain = ready.poll(1, TimeUnit.SECONDS);
+                        if (drain == null) {
+                            continue;
+                        }
+                        // Woken for the first session of a relay's run: let the relay finish
+                        // queuing (at once when no other thread wants the core), so this thread
+                        // does not take the core from it to send one frame.
+                        Thread.yield();
                     }
                     busySince = System.nanoTime();
                     try {

@@ -11,11 +11,12 @@ import java.lang.reflect.Proxy;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.HttpHeaders;
 import org.springframework.web.socket.TextMessage;
@@ -25,10 +26,11 @@ import org.springframework.web.socket.adapter.standard.StandardWebSocketSession;
  * The outbox's batching on a container endpoint (a stand-in that records each text message and
  * completes it when the test says so): frames queued while no send is in flight leave as one
  * message in the order queued, whatever their kind (shared UTF-8 arrays, Strings, Spring's
- * messages), and the queue's count falls back to zero once the send completes.
+ * messages), and the queue's count falls back to zero once the send completes. Inside a {@link
+ * WriteBatch} the hand-off to the writers waits for the batch's end.
  */
 class SessionOutboxTests {
-    private final ArrayDeque<Runnable> writerTasks = new ArrayDeque<>();
+    private final Queue<Runnable> writerTasks = new ConcurrentLinkedQueue<>();
     private final List<String> sent = new ArrayList<>();
     private final List<SendHandler> pending = new ArrayList<>();
     private final Map<String, Object> userProperties = new HashMap<>();
@@ -82,6 +84,60 @@ class SessionOutboxTests {
         assertThat(sent).containsExactly("MESSAGE\n\n1\0", "MESSAGE\n\n2\0MESSAGE\n\n3\0");
         complete();
         assertThat(outbox.getBufferSize()).isZero();
+    }
+
+    @Test
+    void insideAWriteBatchSessionsAreHandedToTheWritersWhenItClosesWithAllTheirFrames() {
+        SessionOutbox first = outbox();
+        SessionOutbox second = outbox();
+
+        try (WriteBatch batch = WriteBatch.open()) {
+            first.offer("MESSAGE\n\n1\0");
+            second.offer("MESSAGE\n\n1\0".getBytes(StandardCharsets.UTF_8));
+            first.offer("MESSAGE\n\n2\0".getBytes(StandardCharsets.UTF_8));
+            assertThat(writerTasks).as("held back while the batch is open").isEmpty();
+        }
+
+        assertThat(writerTasks).as("one hand-off per session").hasSize(2);
+        runWriters();
+        assertThat(sent)
+                .as("each session's frames of the run in one write")
+                .containsExactly("MESSAGE\n\n1\0MESSAGE\n\n2\0", "MESSAGE\n\n1\0");
+    }
+
+    @Test
+    void aFlushHandsOverWhatTheBatchHeldSoFarAndANestedBatchLeavesItToTheOuterOne() {
+        SessionOutbox first = outbox();
+        SessionOutbox second = outbox();
+
+        try (WriteBatch batch = WriteBatch.open()) {
+            try (WriteBatch nested = WriteBatch.open()) {
+                first.offer("MESSAGE\n\n1\0");
+            }
+            assertThat(writerTasks).as("a nested batch's close hands nothing over").isEmpty();
+            batch.flush();
+            assertThat(writerTasks).hasSize(1);
+            second.offer("MESSAGE\n\n2\0");
+            assertThat(writerTasks).as("the batch is still open after a flush").hasSize(1);
+        }
+
+        assertThat(writerTasks).hasSize(2);
+        runWriters();
+        assertThat(sent).containsExactly("MESSAGE\n\n1\0", "MESSAGE\n\n2\0");
+    }
+
+    @Test
+    void anotherThreadsOffersAreNotHeldByThisThreadsBatch() throws InterruptedException {
+        SessionOutbox outbox = outbox();
+
+        try (WriteBatch batch = WriteBatch.open()) {
+            Thread other = new Thread(() -> outbox.offer("MESSAGE\n\n1\0"));
+            other.start();
+            other.join();
+            assertThat(writerTasks).as("handed over at once").hasSize(1);
+        }
+        runWriters();
+        assertThat(sent).containsExactly("MESSAGE\n\n1\0");
     }
 
     private SessionOutbox outbox() {

@@ -55,14 +55,43 @@ server_pids() {
   pgrep -x redis-server || true
   pgrep -x postgres || true
 }
+# Every redis-server and postgres on the machine is pinned, not only the cluster's; each process
+# gets back its own CPU list (remembered on the first pinning) when the script ends.
+affinity="$OUT/affinity.txt"
+pinned=0
 pin_servers() {
   local pid
+  if [ "$pinned" = 0 ]; then
+    : >"$affinity"
+    for pid in $(server_pids | sort -un); do
+      echo "$pid $(taskset -p -c "$pid" 2>/dev/null | awk '{print $NF}')" >>"$affinity"
+    done
+    pinned=1
+  fi
   for pid in $(server_pids | sort -un); do
-    taskset -a -p -c "$1" "$pid" >/dev/null 2>&1 || true
+    taskset -a -p -c 0 "$pid" >/dev/null 2>&1 || echo "alternate-servers: could not pin pid $pid" >&2
   done
 }
-all_cpus="0-$(($(nproc --all) - 1))"
-trap 'pin_servers "$all_cpus"' EXIT
+unpin_servers() {
+  local pid cpus
+  [ "$pinned" = 1 ] || return 0
+  while read -r pid cpus; do
+    [ -n "$cpus" ] && taskset -a -p -c "$cpus" "$pid" >/dev/null 2>&1 || true
+  done <"$affinity"
+  for pid in $(pgrep -x postgres || true); do
+    taskset -a -p -c "$(taskset -p -c $$ | awk '{print $NF}')" "$pid" >/dev/null 2>&1 || true
+  done
+}
+for id_url in "$old_url" "$new_url"; do
+  if ! ss -ltnpH "sport = :$(port_of "$id_url")" 2>/dev/null | grep -q 'pid='; then
+    case " $PINS " in *" 1 "*)
+      echo "alternate-servers: no pid found listening for $id_url (run as the cluster's user or root)" >&2
+      exit 1 ;;
+    esac
+  fi
+done
+trap unpin_servers EXIT
+trap 'exit 130' INT TERM
 
 sends() {
   curl -fsS --max-time 10 "$1/actuator/prometheus" | awk '/^chatroom_outbox_sends_total/ {s += $2} END {printf "%d", s}'
@@ -98,7 +127,7 @@ run() { # label id url pin scenario
 } | tee "$OUT/runs.txt"
 for round in $(seq 1 "$rounds"); do
   for pin in $PINS; do
-    if [ "$pin" = 1 ]; then pin_servers 0; else pin_servers "$all_cpus"; fi
+    if [ "$pin" = 1 ]; then pin_servers; else unpin_servers; fi
     for scenario in $SCENARIOS; do
       order="old new"
       [ $((round % 2)) = 0 ] && order="new old"

@@ -34,7 +34,7 @@
 #                              the cluster's apps (chat servers, coordinator, archiver), of every
 #                              redis-server and PostgreSQL process and of the Socket.IO servers is
 #                              moved to CPU 0 once they run (so the JVMs keep the thread pools and GC
-#                              they chose for 2 cores), and put back on every CPU at the end
+#                              they chose for 2 cores), and given back their own CPUs at the end
 set -euo pipefail
 cd -P "$(dirname "$0")/../.."
 
@@ -132,16 +132,30 @@ server_pids() {
   pgrep -x postgres || true
   printf '%s\n' "$sio_pids" | tr ',' '\n' | cut -d= -f2
 }
-# Moves every thread of the server processes to CPU list $1.
+# Moves every thread of the server processes to CPU 0, remembering each process's own CPU list
+# (in $OUT/affinity.txt) so that unpin_servers puts back exactly that. Note: every redis-server and
+# postgres on the machine is pinned, not only the cluster's.
 pin_servers() {
   local pid
+  : >"$OUT/affinity.txt"
   for pid in $(server_pids | sort -un); do
-    taskset -a -p -c "$1" "$pid" >/dev/null 2>&1 || echo "side-by-side: could not pin pid $pid" >&2
+    echo "$pid $(taskset -p -c "$pid" 2>/dev/null | awk '{print $NF}')" >>"$OUT/affinity.txt"
+    taskset -a -p -c 0 "$pid" >/dev/null 2>&1 || echo "side-by-side: could not pin pid $pid" >&2
+  done
+}
+unpin_servers() {
+  local pid cpus
+  while read -r pid cpus; do
+    [ -n "$cpus" ] && taskset -a -p -c "$cpus" "$pid" >/dev/null 2>&1 || true
+  done <"$OUT/affinity.txt"
+  # Backends PostgreSQL forked meanwhile inherited CPU 0 from the postmaster.
+  for pid in $(pgrep -x postgres || true); do
+    taskset -a -p -c "$(taskset -p -c $$ | awk '{print $NF}')" "$pid" >/dev/null 2>&1 || true
   done
 }
 cleanup() {
   if [ "$pinned" = 1 ]; then
-    pin_servers "0-$(($(nproc --all) - 1))"
+    unpin_servers
   fi
   if [ -n "$run_sh_pid" ]; then
     kill -TERM "$run_sh_pid" 2>/dev/null || true
@@ -181,8 +195,12 @@ cluster_java="$(readlink "/proc/${chat_pid:-0}/exe" 2>/dev/null || echo unknown)
 generator=(node)
 pin_line="none (servers and generator share every CPU)"
 if [ "$PIN" = 1 ]; then
+  if [ -z "$chat_pid" ]; then
+    echo "side-by-side: PIN=1 found no pid listening on the chat server's port (run as the cluster's user or root)" >&2
+    exit 1
+  fi
   pinned=1
-  pin_servers 0
+  pin_servers
   generator=(taskset -c 1 node)
   pin_line="servers on CPU 0 (pids $(server_pids | sort -un | tr '\n' ' ')), generator on CPU 1"
 fi

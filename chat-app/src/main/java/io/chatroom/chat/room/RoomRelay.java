@@ -130,7 +130,7 @@ public class RoomRelay {
             } else {
                 String body = new String(message, StandardCharsets.UTF_8);
                 queuedLive.incrementAndGet();
-                executor.execute(
+                executor.executeBatched(
                         () -> {
                             queuedLive.decrementAndGet();
                             if (listening) {

@@ -4,6 +4,7 @@ import io.chatroom.chat.stomp.FrameSink;
 import io.chatroom.chat.stomp.FrameTarget;
 import io.chatroom.chat.stomp.MessageFrame;
 import io.chatroom.chat.stomp.StompFrames;
+import io.chatroom.chat.stomp.WriteBatch;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -199,6 +200,8 @@ final class RoomStream {
 
     /** Forwards everything after the cursor up to {@code toSeq} from the window. */
     private boolean repair(long toSeq) {
+        // Frames held for the end of the relay's run leave now, not after this read of Redis.
+        WriteBatch.flushCurrent();
         try {
             for (String missed : roomLog.window(room, cursor + 1, toSeq)) {
                 forward(MessageJson.seq(missed), missed);

@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
 final class SerialExecutor implements Executor {
     private static final Logger log = LoggerFactory.getLogger(SerialExecutor.class);
 
-    /** A long run hands its members' frames to the socket writers after this many tasks. */
+    /** A long run of live messages hands their frames to the socket writers every this many. */
     static final int TASKS_PER_FLUSH = 16;
 
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
@@ -32,6 +32,16 @@ final class SerialExecutor implements Executor {
         schedule();
     }
 
+    /**
+     * Runs a task that offers frames and never waits on Redis (a live message; a gap repair flushes
+     * before it reads): its frames are handed to the socket writers with those of the run's other
+     * such tasks, at the end of them (see WriteBatch).
+     */
+    void executeBatched(Runnable task) {
+        tasks.add(new Batched(task));
+        schedule();
+    }
+
     private void schedule() {
         if (!tasks.isEmpty() && scheduled.compareAndSet(false, true)) {
             pool.execute(this::drain);
@@ -42,26 +52,58 @@ final class SerialExecutor implements Executor {
         // Woken by the Redis thread, which is still handing over the messages it read in one go:
         // on a busy core the run would take the core from it and find one message queued. Yielding
         // first (at once when no other thread wants the core) lets the run find them all, and the
-        // run's frames leave when it ends (or every few tasks), so a member with several of them
-        // gets them in one write (see WriteBatch).
+        // frames of its live messages leave when they are done (every few, and before any other
+        // task, which may wait on Redis), so a member with several of them gets them in one write.
         Thread.yield();
-        try (WriteBatch batch = WriteBatch.open()) {
+        WriteBatch batch = null;
+        try {
             Runnable task;
-            int sinceFlush = 0;
+            int batched = 0;
             while ((task = tasks.poll()) != null) {
-                try {
-                    task.run();
-                } catch (RuntimeException e) {
-                    log.error("room task failed", e);
-                }
-                if (++sinceFlush == TASKS_PER_FLUSH) {
-                    batch.flush();
-                    sinceFlush = 0;
+                if (task instanceof Batched live) {
+                    if (batch == null) {
+                        batch = WriteBatch.open();
+                    } else if (batched == TASKS_PER_FLUSH) {
+                        batch.flush();
+                        batched = 0;
+                    }
+                    batched++;
+                    run(live.task());
+                } else {
+                    if (batch != null) {
+                        WriteBatch done = batch;
+                        batch = null;
+                        batched = 0;
+                        done.close();
+                    }
+                    run(task);
                 }
             }
         } finally {
-            scheduled.set(false);
-            schedule();
+            try {
+                if (batch != null) {
+                    batch.close();
+                }
+            } finally {
+                scheduled.set(false);
+                schedule();
+            }
+        }
+    }
+
+    private static void run(Runnable task) {
+        try {
+            task.run();
+        } catch (RuntimeException e) {
+            log.error("room task failed", e);
+        }
+    }
+
+    /** A task whose frames may wait for the end of the run (it never waits on Redis itself). */
+    private record Batched(Runnable task) implements Runnable {
+        @Override
+        public void run() {
+            task.run();
         }
     }
 }

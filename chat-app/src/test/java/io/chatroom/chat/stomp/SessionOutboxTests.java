@@ -1,6 +1,8 @@
 package io.chatroom.chat.stomp;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import jakarta.websocket.RemoteEndpoint;
@@ -17,6 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.HttpHeaders;
 import org.springframework.web.socket.TextMessage;
@@ -140,7 +144,50 @@ class SessionOutboxTests {
         assertThat(sent).containsExactly("MESSAGE\n\n1\0");
     }
 
+    @Test
+    void aHandOverThatFailsKeepsNoOtherSessionWaitingAndEndsTheBatch() {
+        SessionOutbox refused =
+                outbox(
+                        task -> {
+                            throw new IllegalStateException("writers broken");
+                        });
+        SessionOutbox second = outbox();
+        WriteBatch batch = WriteBatch.open();
+        refused.offer("MESSAGE\n\n1\0");
+        second.offer("MESSAGE\n\n2\0");
+
+        assertThatThrownBy(batch::close).isInstanceOf(IllegalStateException.class);
+
+        assertThat(writerTasks).as("the other session was handed over").hasSize(1);
+        assertThat(WriteBatch.isOpen()).as("the batch ended").isFalse();
+        runWriters();
+        assertThat(sent).containsExactly("MESSAGE\n\n2\0");
+    }
+
+    @Test
+    void aBatchIsClosedOnlyByTheThreadThatOpenedItAndFlushCurrentHandsOverPartWay()
+            throws InterruptedException {
+        SessionOutbox outbox = outbox();
+        try (WriteBatch batch = WriteBatch.open()) {
+            outbox.offer("MESSAGE\n\n1\0");
+            WriteBatch.flushCurrent();
+            assertThat(writerTasks).hasSize(1);
+
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            Thread other = new Thread(() -> failure.set(catchThrowable(batch::close)));
+            other.start();
+            other.join();
+            assertThat(failure.get()).isInstanceOf(IllegalStateException.class);
+            assertThat(WriteBatch.isOpen()).as("still open on this thread").isTrue();
+        }
+        assertThat(WriteBatch.isOpen()).isFalse();
+    }
+
     private SessionOutbox outbox() {
+        return outbox(writerTasks::add);
+    }
+
+    private SessionOutbox outbox(Executor writers) {
         StandardWebSocketSession session =
                 new StandardWebSocketSession(
                         new HttpHeaders(),
@@ -150,7 +197,7 @@ class SessionOutboxTests {
         session.initializeNativeSession(nativeSession);
         return new SessionOutbox(
                 session,
-                writerTasks::add,
+                writers,
                 1_000_000,
                 Duration.ofSeconds(10),
                 new OutboxMeters(new SimpleMeterRegistry()));

@@ -16,6 +16,8 @@
 # Not part of ./mvnw verify.
 set -euo pipefail
 cd -P "$(dirname "$0")/../.."
+# shellcheck source=bench/peers/pinning.sh
+. bench/peers/pinning.sh
 
 if [ "$#" -ne 3 ]; then
   echo "usage: $0 OLD_ID NEW_ID ROUNDS" >&2
@@ -45,43 +47,7 @@ old_url="$(url_of "$old_id")" new_url="$(url_of "$new_id")"
 mkdir -p "$OUT"
 
 port_of() { node -e 'console.log(new URL(process.argv[1]).port || 80)' "$1"; }
-# Every server process: the cluster's apps, every redis-server and postgres.
-server_pids() {
-  local url
-  for url in $(printf '%s' "$servers_json" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{for(const x of JSON.parse(s))console.log(x.httpUrl)})') \
-      "$COORDINATOR" "$ARCHIVER"; do
-    ss -ltnpH "sport = :$(port_of "$url")" 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2
-  done
-  pgrep -x redis-server || true
-  pgrep -x postgres || true
-}
-# Every redis-server and postgres on the machine is pinned, not only the cluster's; each process
-# gets back its own CPU list (remembered on the first pinning) when the script ends.
 affinity="$OUT/affinity.txt"
-pinned=0
-pin_servers() {
-  local pid
-  if [ "$pinned" = 0 ]; then
-    : >"$affinity"
-    for pid in $(server_pids | sort -un); do
-      echo "$pid $(taskset -p -c "$pid" 2>/dev/null | awk '{print $NF}')" >>"$affinity"
-    done
-    pinned=1
-  fi
-  for pid in $(server_pids | sort -un); do
-    taskset -a -p -c 0 "$pid" >/dev/null 2>&1 || echo "alternate-servers: could not pin pid $pid" >&2
-  done
-}
-unpin_servers() {
-  local pid cpus
-  [ "$pinned" = 1 ] || return 0
-  while read -r pid cpus; do
-    [ -n "$cpus" ] && taskset -a -p -c "$cpus" "$pid" >/dev/null 2>&1 || true
-  done <"$affinity"
-  for pid in $(pgrep -x postgres || true); do
-    taskset -a -p -c "$(taskset -p -c $$ | awk '{print $NF}')" "$pid" >/dev/null 2>&1 || true
-  done
-}
 for id_url in "$old_url" "$new_url"; do
   if ! ss -ltnpH "sport = :$(port_of "$id_url")" 2>/dev/null | grep -q 'pid='; then
     case " $PINS " in *" 1 "*)
@@ -90,7 +56,7 @@ for id_url in "$old_url" "$new_url"; do
     esac
   fi
 done
-trap unpin_servers EXIT
+trap 'unpin "$affinity"' EXIT
 trap 'exit 130' INT TERM
 
 sends() {
@@ -127,7 +93,12 @@ run() { # label id url pin scenario
 } | tee "$OUT/runs.txt"
 for round in $(seq 1 "$rounds"); do
   for pin in $PINS; do
-    if [ "$pin" = 1 ]; then pin_servers; else unpin_servers; fi
+    # shellcheck disable=SC2046
+    if [ "$pin" = 1 ]; then
+      pin_to_cpu0 "$affinity" $(cluster_pids "$servers_json" "$COORDINATOR" "$ARCHIVER")
+    else
+      unpin "$affinity"
+    fi
     for scenario in $SCENARIOS; do
       order="old new"
       [ $((round % 2)) = 0 ] && order="new old"

@@ -37,6 +37,8 @@
 #                              they chose for 2 cores), and given back their own CPUs at the end
 set -euo pipefail
 cd -P "$(dirname "$0")/../.."
+# shellcheck source=bench/peers/pinning.sh
+. bench/peers/pinning.sh
 
 ROUNDS="${ROUNDS:-3}"
 EXP1_MESSAGES="${EXP1_MESSAGES:-10000}"
@@ -118,44 +120,14 @@ echo "side-by-side: results in $OUT"
 
 run_sh_pid=""
 pinned=0
-# The pids of every server process of both peers (PIN=1): the processes listening on the chat
-# servers', coordinator's and archiver's ports, every redis-server and postgres (backends started
-# later inherit the postmaster's CPUs) and the Socket.IO servers.
+# PIN=1: the chat servers, coordinator, archiver, Redis, PostgreSQL and Socket.IO servers.
 server_pids() {
-  local url port
-  for url in $(printf '%s' "$servers_json" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{for(const x of JSON.parse(s))console.log(x.httpUrl)})') \
-      "$COORDINATOR" "$ARCHIVER"; do
-    port="$(node -e 'console.log(new URL(process.argv[1]).port || 80)' "$url")"
-    ss -ltnpH "sport = :$port" 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2
-  done
-  pgrep -x redis-server || true
-  pgrep -x postgres || true
+  cluster_pids "$servers_json" "$COORDINATOR" "$ARCHIVER"
   printf '%s\n' "$sio_pids" | tr ',' '\n' | cut -d= -f2
-}
-# Moves every thread of the server processes to CPU 0, remembering each process's own CPU list
-# (in $OUT/affinity.txt) so that unpin_servers puts back exactly that. Note: every redis-server and
-# postgres on the machine is pinned, not only the cluster's.
-pin_servers() {
-  local pid
-  : >"$OUT/affinity.txt"
-  for pid in $(server_pids | sort -un); do
-    echo "$pid $(taskset -p -c "$pid" 2>/dev/null | awk '{print $NF}')" >>"$OUT/affinity.txt"
-    taskset -a -p -c 0 "$pid" >/dev/null 2>&1 || echo "side-by-side: could not pin pid $pid" >&2
-  done
-}
-unpin_servers() {
-  local pid cpus
-  while read -r pid cpus; do
-    [ -n "$cpus" ] && taskset -a -p -c "$cpus" "$pid" >/dev/null 2>&1 || true
-  done <"$OUT/affinity.txt"
-  # Backends PostgreSQL forked meanwhile inherited CPU 0 from the postmaster.
-  for pid in $(pgrep -x postgres || true); do
-    taskset -a -p -c "$(taskset -p -c $$ | awk '{print $NF}')" "$pid" >/dev/null 2>&1 || true
-  done
 }
 cleanup() {
   if [ "$pinned" = 1 ]; then
-    unpin_servers
+    unpin "$OUT/affinity.txt"
   fi
   if [ -n "$run_sh_pid" ]; then
     kill -TERM "$run_sh_pid" 2>/dev/null || true
@@ -200,7 +172,8 @@ if [ "$PIN" = 1 ]; then
     exit 1
   fi
   pinned=1
-  pin_servers
+  # shellcheck disable=SC2046
+  pin_to_cpu0 "$OUT/affinity.txt" $(server_pids)
   generator=(taskset -c 1 node)
   pin_line="servers on CPU 0 (pids $(server_pids | sort -un | tr '\n' ' ')), generator on CPU 1"
 fi

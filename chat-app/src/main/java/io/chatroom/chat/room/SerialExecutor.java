@@ -16,7 +16,7 @@ final class SerialExecutor implements Executor {
     private static final Logger log = LoggerFactory.getLogger(SerialExecutor.class);
 
     /** A long run of live messages hands their frames to the socket writers every this many. */
-    static final int TASKS_PER_FLUSH = 16;
+    private static final int TASKS_PER_FLUSH = 16;
 
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean scheduled = new AtomicBoolean();
